@@ -1,0 +1,14 @@
+"""One module per command-line command. Each has HELP, add_arguments(parser) and run(args) -> exit code.
+
+Command modules import ml/ inside run(), never at module level, so `--help` and the GUI start fast.
+"""
+
+# name -> module (imported by cli.py on demand)
+COMMANDS = {
+    "import": "desktop_app.commands.import_images",
+    "stats": "desktop_app.commands.stats",
+    "train": "desktop_app.commands.train",
+    "predict": "desktop_app.commands.predict",
+    "export": "desktop_app.commands.export",
+    "self-test": "desktop_app.commands.self_test",
+}

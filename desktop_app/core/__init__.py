@@ -1,0 +1,1 @@
+"""Plain Python: the dataset on disk, image decoding, hashing, progress and errors. No Qt, no Keras."""
