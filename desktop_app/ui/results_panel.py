@@ -1,0 +1,317 @@
+"""A run's results: validation accuracy, precision and recall per class, the confusion matrix, and
+the photos the model got wrong, each one click from being relabeled."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.ui.style import label_color, label_title
+from desktop_app.ui.workers import run_in_pool
+
+THUMB_PX = 112
+MAX_CARDS = 60  # more than this is a labeling problem, not a list to click through
+
+
+def _blend(base: QColor, strength: float) -> QColor:
+    """base mixed into white: strength 0 is white, 1 is base."""
+    s = max(0.0, min(1.0, strength))
+    return QColor(
+        round(255 + (base.red() - 255) * s),
+        round(255 + (base.green() - 255) * s),
+        round(255 + (base.blue() - 255) * s),
+    )
+
+
+def _readonly_table(rows: int, columns: int) -> QTableWidget:
+    table = QTableWidget(rows, columns)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.setSizeAdjustPolicy(QTableWidget.SizeAdjustPolicy.AdjustToContents)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return table
+
+
+def _cell(text: str) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+    return item
+
+
+class MisclassifiedCard(QFrame):
+    """One wrongly predicted photo with a button per class; a click relabels and removes it."""
+
+    relabel_requested = Signal(str, str)  # hash, label
+
+    def __init__(self, entry: dict[str, Any], classes: list[str], current_label: str) -> None:
+        super().__init__()
+        self.hash = str(entry["hash"])
+        self.setObjectName("misclassifiedCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet(
+            "QFrame#misclassifiedCard { background: white; border: 1px solid #dfe2e6;"
+            " border-radius: 8px; }"
+        )
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+
+        self.image = QLabel()
+        self.image.setFixedSize(THUMB_PX, THUMB_PX)
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setStyleSheet("background: #eceef1; border-radius: 4px;")
+        layout.addWidget(self.image, alignment=Qt.AlignmentFlag.AlignHCenter)
+
+        predicted = str(entry.get("predicted", ""))
+        score = entry.get("score")
+        sure = f" {float(score):.0%}" if score is not None else ""
+        caption = QLabel(
+            f"Labeled <b>{label_title(current_label)}</b><br>"
+            f"Model: <b style='color:{label_color(predicted).name()}'>"
+            f"{label_title(predicted)}</b>{sure}"
+        )
+        caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        caption.setStyleSheet("font-size: 9pt; color: #374151; border: none;")
+        layout.addWidget(caption)
+
+        self.buttons: dict[str, QPushButton] = {}
+        for label in classes:
+            button = QPushButton(f"→ {label_title(label)}")
+            colour = label_color(label).name()
+            button.setStyleSheet(
+                f"QPushButton {{ font-size: 9pt; padding: 2px 6px; color: white;"
+                f" background: {colour}; border: none; border-radius: 4px; }}"
+            )
+            if label == current_label:
+                button.setToolTip(f"The label is right: keep it as {label_title(label)}.")
+            else:
+                button.setToolTip(f"Move this photo to {label_title(label)}.")
+            button.clicked.connect(
+                lambda _=False, lab=label: self.relabel_requested.emit(self.hash, lab)
+            )
+            self.buttons[label] = button
+            layout.addWidget(button)
+
+    def set_image(self, image: QImage) -> None:
+        if image.isNull():
+            self.image.setText("?")
+            return
+        pixmap = QPixmap.fromImage(image).scaled(
+            QSize(THUMB_PX, THUMB_PX),
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        self.image.setPixmap(pixmap)
+
+
+class ResultsPanel(QWidget):
+    """Shows one RunRecord's metrics. `relabeled(hash, label)` after a one-click relabel."""
+
+    relabeled = Signal(str, str)
+
+    def __init__(
+        self,
+        relabel: Callable[[list[str], str], None] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        # How a relabel reaches the dataset; the view routes it through the session's edit queue.
+        self._relabel_with = relabel or (
+            lambda hashes, label: self.dataset.set_label(hashes, label)
+        )
+        self.dataset: Any = None
+        self.run: Any = None
+        self.cards: dict[str, MisclassifiedCard] = {}
+
+        self.accuracy_label = QLabel("–")
+        self.accuracy_label.setObjectName("accuracyLabel")
+        self.accuracy_label.setStyleSheet("font-size: 28pt; font-weight: 800; color: #111827;")
+        self.accuracy_caption = QLabel("No model yet: label some photos and press Train.")
+        self.accuracy_caption.setWordWrap(True)
+        self.accuracy_caption.setStyleSheet("font-size: 9.5pt; color: #6b7280;")
+        accuracy_box = QVBoxLayout()
+        accuracy_box.addWidget(self.accuracy_label)
+        accuracy_box.addWidget(self.accuracy_caption)
+        accuracy_box.addStretch(1)
+
+        self.per_class = _readonly_table(0, 3)
+        self.per_class.setHorizontalHeaderLabels(["Precision", "Recall", "Photos"])
+        self.per_class.setToolTip(
+            "Precision: of the photos the model called this class, the share that are.\n"
+            "Recall: of the photos of this class, the share the model found."
+        )
+        self.confusion = _readonly_table(0, 0)
+        self.confusion.setToolTip(
+            "Rows: the label you gave. Columns: what the model said. The diagonal is right."
+        )
+
+        top = QHBoxLayout()
+        top.addLayout(accuracy_box, 2)
+        top.addWidget(self._titled("Per class", self.per_class), 3)
+        top.addWidget(
+            self._titled("Confusion matrix (rows: label, columns: model)", self.confusion), 3
+        )
+
+        self.misclassified_title = QLabel("Misclassified photos")
+        self.misclassified_title.setStyleSheet("font-weight: 700; color: #2b2f36;")
+        self.strip = QWidget()
+        self.strip_layout = QHBoxLayout(self.strip)
+        self.strip_layout.setContentsMargins(0, 0, 0, 0)
+        self.strip_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(self.strip)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumHeight(THUMB_PX + 130)
+        scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.misclassified_title)
+        layout.addWidget(scroll)
+
+    @staticmethod
+    def _titled(title: str, widget: QWidget) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        heading = QLabel(title)
+        heading.setStyleSheet("font-weight: 700; color: #2b2f36;")
+        layout.addWidget(heading)
+        layout.addWidget(widget)
+        layout.addStretch(1)
+        return box
+
+    def show_run(self, run: Any, dataset: Any) -> None:
+        self.run, self.dataset = run, dataset
+        metrics = getattr(run, "metrics", None) or {}
+        classes = list(getattr(run, "classes", None) or [])
+        accuracy = metrics.get("val_accuracy")
+        self.accuracy_label.setText("–" if accuracy is None else f"{float(accuracy):.1%}")
+        per_class = metrics.get("per_class") or {}
+        photos = sum(int(v.get("support", 0)) for v in per_class.values())
+        status = "" if run.status == "complete" else f" · {run.status}"
+        self.accuracy_caption.setText(
+            f"validation accuracy on {photos} photos it did not train on{status}\n"
+            f"{run.backbone} · {(run.settings or {}).get('mode', '')} · {run.device}"
+        )
+        self._fill_per_class(classes, per_class)
+        self._fill_confusion(classes, metrics.get("confusion") or [])
+        self._fill_misclassified(classes, metrics.get("misclassified") or [])
+
+    def clear(self) -> None:
+        self.run = None
+        self.accuracy_label.setText("–")
+        self.accuracy_caption.setText("No model yet: label some photos and press Train.")
+        self.per_class.setRowCount(0)
+        self.confusion.setRowCount(0)
+        self.confusion.setColumnCount(0)
+        self._remove_cards()
+
+    def _fill_per_class(self, classes: list[str], per_class: dict[str, Any]) -> None:
+        self.per_class.setRowCount(len(classes))
+        self.per_class.setVerticalHeaderLabels([label_title(c) for c in classes])
+        for row, name in enumerate(classes):
+            values = per_class.get(name, {})
+            for column, key in enumerate(("precision", "recall")):
+                value = values.get(key)
+                self.per_class.setItem(row, column, _cell("–" if value is None else f"{value:.1%}"))
+            self.per_class.setItem(row, 2, _cell(str(values.get("support", "–"))))
+
+    def _fill_confusion(self, classes: list[str], matrix: list[list[int]]) -> None:
+        titles = [label_title(c) for c in classes]
+        self.confusion.setRowCount(len(classes))
+        self.confusion.setColumnCount(len(classes))
+        self.confusion.setVerticalHeaderLabels(titles)
+        self.confusion.setHorizontalHeaderLabels(titles)
+        right, wrong = QColor("#2e9d44"), QColor("#d64541")
+        for row, counts in enumerate(matrix[: len(classes)]):
+            total = sum(counts) or 1
+            for column, count in enumerate(counts[: len(classes)]):
+                share = count / total
+                item = _cell(f"{count}\n{share:.0%}")
+                base = right if row == column else wrong
+                colour = _blend(base, 0.15 + 0.85 * share if count else 0.0)
+                item.setBackground(QBrush(colour))
+                item.setForeground(
+                    QBrush(QColor("white" if colour.lightness() < 150 else "#111827"))
+                )
+                self.confusion.setItem(row, column, item)
+
+    def _remove_cards(self) -> None:
+        for card in self.cards.values():
+            self.strip_layout.removeWidget(card)
+            card.deleteLater()
+        self.cards.clear()
+
+    def _fill_misclassified(self, classes: list[str], entries: list[dict[str, Any]]) -> None:
+        self._remove_cards()
+        shown = 0
+        for entry in entries:
+            item = self.dataset.get(str(entry["hash"])) if self.dataset is not None else None
+            # Gone, or already relabeled since this run: nothing left to fix.
+            if item is None or item.label != entry.get("true"):
+                continue
+            if shown >= MAX_CARDS:
+                break
+            card = MisclassifiedCard(entry, classes, item.label)
+            card.relabel_requested.connect(self._relabel)
+            self.strip_layout.insertWidget(self.strip_layout.count() - 1, card)
+            self.cards[card.hash] = card
+            self._load_thumbnail(card)
+            shown += 1
+        self._update_title()
+
+    def _load_thumbnail(self, card: MisclassifiedCard) -> None:
+        dataset, digest = self.dataset, card.hash
+
+        def load() -> QImage:  # off the GUI thread: making a thumbnail may decode a big photo
+            return QImage(str(dataset.thumbnail(digest)))
+
+        def done(image: QImage) -> None:
+            if self.cards.get(digest) is card:
+                card.set_image(image)
+
+        run_in_pool(load, done, lambda _message: None)
+
+    def _relabel(self, digest: str, label: str) -> None:
+        item = self.dataset.get(digest)
+        if item is not None and item.label != label:
+            self._relabel_with([digest], label)
+            self.relabeled.emit(digest, label)
+        card = self.cards.pop(digest, None)
+        if card is not None:
+            self.strip_layout.removeWidget(card)
+            card.deleteLater()
+        self._update_title()
+
+    def _update_title(self) -> None:
+        count = len(self.cards)
+        if count:
+            self.misclassified_title.setText(
+                f"Misclassified photos ({count}): relabel the ones you labeled wrong"
+            )
+        else:
+            self.misclassified_title.setText("Misclassified photos: none left to check")

@@ -1,0 +1,67 @@
+"""Training off the GUI thread: a QObject worker in a QThread calling ml.training.train.
+
+Progress events become queued signals. Batch and epoch logs all go through (the curves coalesce
+them); plain progress is thinned to one event per 40 ms, since the bar cannot show more.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from desktop_app.core.errors import Cancelled, StudioError
+from desktop_app.core.progress import CancelToken, Progress
+
+
+class TrainWorker(QObject):
+    progress = Signal(object)  # Progress
+    finished = Signal(object)  # RunRecord (status "complete" or "stopped")
+    failed = Signal(str)  # one line for the user
+    cancelled = Signal()  # stopped before any model existed: nothing was saved
+
+    PROGRESS_INTERVAL_S = 0.04
+
+    def __init__(self, dataset: Any, settings: dict[str, Any]) -> None:
+        super().__init__()
+        self.dataset = dataset
+        self.settings = dict(settings)
+        self.cancel_token = CancelToken()
+        self._last_progress = 0.0
+
+    def stop(self) -> None:
+        """Called from the GUI thread; training ends after the current batch or validation pass."""
+        self.cancel_token.cancel()
+
+    def _on_progress(self, event: Progress) -> None:
+        if event.kind == "progress":
+            now = time.monotonic()
+            final = event.total is not None and event.done >= event.total
+            if not final and now - self._last_progress < self.PROGRESS_INTERVAL_S:
+                return
+            self._last_progress = now
+        self.progress.emit(event)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            # Imported here, in the worker thread, so the window never waits for TensorFlow.
+            from desktop_app.ml.training import TrainSettings, train
+
+            record = train(
+                self.dataset,
+                TrainSettings(**self.settings),
+                progress=self._on_progress,
+                cancel=self.cancel_token,
+            )
+        except Cancelled:
+            self.cancelled.emit()
+        except StudioError as error:
+            self.failed.emit(str(error))
+        except Exception as error:  # a bug: keep the window alive and say what broke
+            traceback.print_exc()
+            self.failed.emit(f"Training failed: {type(error).__name__}: {error}")
+        else:
+            self.finished.emit(record)
