@@ -1,0 +1,654 @@
+"""A dataset is a folder: class folders that any tool can read, plus .studio/ for the app's own files.
+
+    my-dataset/
+      hot_dog/  not_hot_dog/  unlabeled/      the truth: one file per image, named by content hash
+      .studio/  index.sqlite  dataset.json  lock  thumbs/  trash/  features/  runs/  tmp/
+
+Every change is a rename inside the dataset plus one index transaction, can be undone, and is
+announced to subscribers. Safe to use from several threads (one write lock, a connection per thread).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from desktop_app.core import reconcile
+from desktop_app.core.errors import DatasetError
+from desktop_app.core.index import TRASH, Index, Row
+from desktop_app.core.lock import DatasetLock, is_locked
+from desktop_app.core.progress import ProgressCallback
+from desktop_app.core.staging import StagedFile, stage_file, stage_image
+from desktop_app.core.undo import Move, Step, UndoStack
+
+HOT_DOG, NOT_HOT_DOG, UNLABELED = "hot_dog", "not_hot_dog", "unlabeled"
+DEFAULT_CLASSES = [HOT_DOG, NOT_HOT_DOG]
+STUDIO_DIR = ".studio"
+CONFIG_VERSION = 1
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Item:
+    hash: str  # sha256 hex of the file's bytes; the stored file is named hash[:16] + extension
+    label: str  # a class name or UNLABELED
+    path: Path  # absolute path of the file inside the dataset now
+    width: int  # as displayed (EXIF orientation applied)
+    height: int
+    size: int  # bytes
+    phash: int  # 64-bit perceptual hash (dHash)
+    source: str | None  # original path it was imported from
+    added: float  # unix time
+
+
+@dataclass(frozen=True)
+class AddResult:
+    status: str  # "added" (new, or brought back from the trash) or "duplicate" (already there)
+    item: Item  # the item now in the dataset; for a duplicate, the one that was already there
+
+    @property
+    def added(self) -> bool:
+        return self.status == "added"
+
+
+@dataclass(frozen=True)
+class ChangeEvent:
+    kind: str  # "added", "labeled", "trashed", "restored" or "rebuilt"
+    hashes: tuple[str, ...]
+
+
+def _kind_of(before: str, after: str) -> str:
+    if after == TRASH:
+        return "trashed"
+    if before == TRASH:
+        return "restored"
+    return "labeled"
+
+
+class Dataset:
+    """Open with Dataset.open(root) or Dataset.create(root); close() or use as a context manager."""
+
+    def __init__(self, root: Path, classes: list[str], *, readonly: bool) -> None:
+        self.root = root
+        self.studio_dir = root / STUDIO_DIR
+        self.classes = list(classes)
+        self.readonly = readonly
+        self.ignored: list[tuple[str, str]] = []  # files in the folders that are not usable images
+        self._lock = DatasetLock(self.studio_dir / "lock", str(root))
+        self._index: Index | None = None
+        self._private_index_dir: Path | None = None
+        self._write = threading.RLock()
+        self._undo = UndoStack()
+        self._subscribers: list[Callable[[ChangeEvent], None]] = []
+        self._fingerprint: tuple[int, str] | None = None
+        self._version = 0
+
+    # -- opening and closing -----------------------------------------------------------------
+    @classmethod
+    def create(cls, root: str | os.PathLike) -> Dataset:
+        """A new dataset in root (created if missing, or empty); an existing dataset is opened."""
+        root = Path(root).expanduser().absolute()
+        if root.exists() and not root.is_dir():
+            raise DatasetError(f"{root} is a file, not a folder")
+        if root.is_dir() and not cls.is_dataset(root) and _has_visible_entries(root):
+            raise DatasetError(
+                f"{root} is not empty and not a dataset: choose a new or empty folder"
+            )
+        try:
+            for folder in [root / STUDIO_DIR, *(root / c for c in [*DEFAULT_CLASSES, UNLABELED])]:
+                folder.mkdir(parents=True, exist_ok=True)
+            config = root / STUDIO_DIR / "dataset.json"
+            if not config.exists():
+                _write_json(config, {"version": CONFIG_VERSION, "classes": DEFAULT_CLASSES})
+        except OSError as error:
+            raise DatasetError(f"cannot create a dataset in {root}: {error.strerror}") from None
+        return cls.open(root)
+
+    @classmethod
+    def open(cls, root: str | os.PathLike, *, readonly: bool = False) -> Dataset:
+        """Open a dataset; a writer takes the lock (DatasetLocked when another has it).
+
+        The index is brought in line with the folders first: rebuilt when missing or corrupt,
+        updated for files moved, added or removed by hand. A read-only open never takes the lock
+        for longer than that repair and never changes the folders.
+        """
+        root = Path(root).expanduser().absolute()
+        if not root.is_dir():
+            raise DatasetError(f"no dataset at {root} (no such folder)")
+        if not cls.is_dataset(root):
+            raise DatasetError(
+                f"{root} is not a dataset (it has no .studio/, {HOT_DOG}/ or {NOT_HOT_DOG}/ folder)"
+            )
+        dataset = cls(root, _read_classes(root), readonly=readonly)
+        try:
+            if readonly:
+                dataset._open_reader()
+            else:
+                dataset._open_writer()
+        except BaseException:
+            dataset.close()
+            raise
+        return dataset
+
+    @classmethod
+    def open_or_create(cls, root: str | os.PathLike) -> Dataset:
+        root = Path(root).expanduser().absolute()
+        return cls.open(root) if cls.is_dataset(root) else cls.create(root)
+
+    @staticmethod
+    def is_dataset(root: str | os.PathLike) -> bool:
+        root = Path(root)
+        return (root / STUDIO_DIR).is_dir() or any(
+            (root / name).is_dir() for name in DEFAULT_CLASSES
+        )
+
+    def _open_writer(self) -> None:
+        self._prepare_studio()
+        self._lock.acquire()
+        self._index = self._healthy_index(self.studio_dir / "index.sqlite")
+        shutil.rmtree(self.studio_dir / "tmp", ignore_errors=True)  # left by a crash
+        self._reconcile()
+
+    def _open_reader(self) -> None:
+        index_path = self.studio_dir / "index.sqlite"
+        if index_path.exists() and os.access(self.studio_dir, os.W_OK):
+            index = Index(index_path)
+            if index.is_healthy() and reconcile.plan(index, self._folders()).empty:
+                self._index = index
+                return
+            index.close()
+            if not is_locked(self._lock.path):
+                # Nobody writes: repair the index in place for everyone, then let go of the lock.
+                self._lock.acquire()
+                try:
+                    self._index = self._healthy_index(index_path)
+                    self._reconcile()
+                finally:
+                    self._lock.release()
+                return
+            if index.is_healthy():
+                self._index = Index(index_path)  # the writer keeps it current
+                return
+        # A folder we may not write to (or a writer's broken index): index it privately.
+        self._private_index_dir = Path(tempfile.mkdtemp(prefix="hotdog-index-"))
+        self._index = Index(self._private_index_dir / "index.sqlite")
+        self._index.ensure_schema()
+        self._reconcile()
+
+    def _prepare_studio(self) -> None:
+        try:
+            for folder in [self.studio_dir, *self._folders().values(), self.studio_dir / "tmp"]:
+                folder.mkdir(parents=True, exist_ok=True)
+            for name in ("thumbs", "features", "runs"):
+                (self.studio_dir / name).mkdir(exist_ok=True)
+            config = self.studio_dir / "dataset.json"
+            if not config.exists():
+                _write_json(config, {"version": CONFIG_VERSION, "classes": self.classes})
+        except OSError as error:
+            raise DatasetError(f"cannot write to {self.root}: {error.strerror}") from None
+
+    def _healthy_index(self, path: Path) -> Index:
+        """The index at path, or a fresh one when it is not a database (the bad file is kept aside)."""
+        index = Index(path)
+        if path.exists() and not index.is_healthy():
+            index.close()
+            aside = path.with_name(f"index.corrupt-{time.strftime('%Y%m%d-%H%M%S')}.sqlite")
+            log.warning("index %s is damaged; rebuilding it from the folders", path)
+            os.replace(path, aside)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            index = Index(path)
+        index.ensure_schema()
+        return index
+
+    def _reconcile(self, progress: ProgressCallback | None = None) -> reconcile.ReconcileReport:
+        with self._write:
+            todo = reconcile.plan(self.index, self._folders())
+            report = reconcile.ReconcileReport()
+            if not todo.empty:
+                report = reconcile.apply(self.index, self._folders(), todo, progress)
+            self.ignored = report.ignored
+            if report.changed:
+                self._changed()
+        return report
+
+    def refresh(self, progress: ProgressCallback | None = None) -> bool:
+        """Pick up changes made to the folders by hand since opening; True (and "rebuilt") if any."""
+        self._require_writer()
+        report = self._reconcile(progress)
+        if report.changed:
+            self._undo.clear()  # the history may name files that are gone
+            self._notify([ChangeEvent("rebuilt", ())])
+        return report.changed
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+        self._lock.release()
+        if self._private_index_dir is not None:
+            shutil.rmtree(self._private_index_dir, ignore_errors=True)
+            self._private_index_dir = None
+
+    def __enter__(self) -> Dataset:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- places ------------------------------------------------------------------------------
+    @property
+    def index(self) -> Index:
+        if self._index is None:
+            raise DatasetError(f"{self.root} is closed")
+        return self._index
+
+    @property
+    def trash_dir(self) -> Path:
+        return self.studio_dir / "trash"
+
+    @property
+    def thumbs_dir(self) -> Path:
+        return self.studio_dir / "thumbs"
+
+    @property
+    def features_dir(self) -> Path:
+        return self.studio_dir / "features"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.studio_dir / "runs"
+
+    @property
+    def labels(self) -> list[str]:
+        """Every place an item can be: the classes and UNLABELED."""
+        return [*self.classes, UNLABELED]
+
+    def folder(self, label: str) -> Path:
+        return self.trash_dir if label == TRASH else self.root / label
+
+    def _folders(self) -> dict[str, Path]:
+        return {label: self.folder(label) for label in [*self.labels, TRASH]}
+
+    # -- reading ----------------------------------------------------------------------------
+    def items(self, label: str | None = None) -> list[Item]:
+        """Items in the order they were added; all of them (not the trash) when label is None."""
+        return [self._item(row) for row in self.index.rows(label)]
+
+    def trashed(self) -> list[Item]:
+        """Items in the trash; their label is the one they had before."""
+        return [self._item(row) for row in self.index.rows(TRASH)]
+
+    def get(self, hash: str) -> Item | None:
+        row = self.index.get(hash)
+        return self._item(row) if row is not None and row.label != TRASH else None
+
+    def counts(self) -> dict[str, int]:
+        """Number of items for every class and UNLABELED (the trash not counted)."""
+        found = self.index.counts()
+        return {label: found.get(label, (0, 0))[0] for label in self.labels}
+
+    def sizes(self) -> dict[str, int]:
+        """Bytes on disk for every class, UNLABELED and "trash"."""
+        found = self.index.counts()
+        sizes = {label: found.get(label, (0, 0))[1] for label in self.labels}
+        sizes["trash"] = found.get(TRASH, (0, 0))[1]
+        return sizes
+
+    def fingerprint(self) -> str:
+        """A short hash of every (hash, label) pair: changes whenever labels or contents change."""
+        with self._write:
+            cached = self._fingerprint
+            if cached is not None and cached[0] == self._version:
+                return cached[1]
+            digest = hashlib.sha256()
+            for hash, label in self.index.label_pairs():
+                digest.update(f"{hash}:{label}\n".encode())
+            value = digest.hexdigest()[:16]
+            self._fingerprint = (self._version, value)
+            return value
+
+    def thumbnail(self, hash: str, size: int = 256) -> Path:
+        """A JPEG thumbnail no larger than size x size, made once and kept in .studio/thumbs/."""
+        from desktop_app.core.thumbnails import make_thumbnail
+
+        row = self.index.get(hash)
+        if row is None:
+            raise DatasetError(f"no image {hash[:16]} in {self.root}")
+        target = self.thumbs_dir / str(size) / f"{hash[:16]}.jpg"
+        if not target.exists():
+            make_thumbnail(self.folder(row.label) / row.name, target, size)
+        return target
+
+    def _item(self, row: Row) -> Item:
+        label = (row.trashed_from or UNLABELED) if row.label == TRASH else row.label
+        return Item(
+            hash=row.hash,
+            label=label,
+            path=self.folder(row.label) / row.name,
+            width=row.width,
+            height=row.height,
+            size=row.size,
+            phash=row.phash,
+            source=row.source,
+            added=row.added,
+        )
+
+    # -- adding -------------------------------------------------------------------------------
+    def add_file(
+        self, path: str | os.PathLike, label: str = UNLABELED, *, source: str | None = None
+    ) -> AddResult:
+        """Copy one image file in (one undoable step); BadImage says why a file cannot be added."""
+        self._require_writer()
+        self._check_label(label)
+        path = Path(path)
+        staged = stage_file(path, self.staging_dir)
+        if source is not None:
+            staged = StagedFile(
+                staged.hash, staged.ext, staged.temp_path, staged.size, staged.facts, source
+            )
+        return self._add_staged([staged], label)[0]
+
+    def add_image(
+        self, image: Image.Image, label: str, *, source: str | None, format: str = "JPEG"
+    ) -> AddResult:
+        """Add a picture from memory (a paste, a camera frame), stored as JPEG (or PNG)."""
+        self._require_writer()
+        self._check_label(label)
+        return self._add_staged(
+            [stage_image(image, self.staging_dir, fmt=format, source=source)], label
+        )[0]
+
+    @property
+    def staging_dir(self) -> Path:
+        folder = self.studio_dir / "tmp"
+        folder.mkdir(exist_ok=True)
+        return folder
+
+    def _add_staged(self, staged: list[StagedFile], label: str) -> list[AddResult]:
+        results, moves = self.store(staged, label)
+        self._undo.push(Step("add", tuple(moves)))
+        return results
+
+    def store(self, staged: list[StagedFile], label: str) -> tuple[list[AddResult], list[Move]]:
+        """Move staged files into place in one index transaction; the caller records the undo step.
+
+        A file already in the dataset is a duplicate (its staged copy is dropped); one in the trash
+        comes back under the new label. Returns the results and the moves for an undo Step.
+        """
+        self._require_writer()
+        now = time.time()
+        results: list[AddResult] = []
+        new_rows: list[Row] = []
+        restored: list[tuple[Row, str]] = []
+        moves: list[Move] = []
+        with self._write:
+            known = self.index.get_many({s.hash for s in staged})
+            placed: list[Path] = []
+            try:
+                for file in staged:
+                    row = known.get(file.hash)
+                    if row is not None and row.label != TRASH:
+                        file.temp_path.unlink(missing_ok=True)
+                        results.append(AddResult("duplicate", self._item(row)))
+                        continue
+                    if row is not None:  # in the trash: bring it back
+                        file.temp_path.unlink(missing_ok=True)
+                        os.rename(self.trash_dir / row.name, self.folder(label) / row.name)
+                        placed.append(self.folder(label) / row.name)
+                        restored.append((row, label))
+                        row = _replace(row, label=label, trashed_from=None)
+                    else:
+                        target = self.folder(label) / file.name
+                        if target.exists():
+                            target = self.folder(label) / (file.hash + file.ext)
+                        os.replace(file.temp_path, target)
+                        placed.append(target)
+                        stat = target.stat()
+                        row = Row(
+                            hash=file.hash,
+                            name=target.name,
+                            label=label,
+                            trashed_from=None,
+                            size=file.size,
+                            mtime=stat.st_mtime,
+                            width=file.facts.width,
+                            height=file.facts.height,
+                            phash=file.facts.phash,
+                            source=file.source,
+                            added=now,
+                            updated=now,
+                        )
+                        new_rows.append(row)
+                    known[file.hash] = row
+                    moves.append((file.hash, TRASH, label))
+                    results.append(AddResult("added", self._item(row)))
+                with self.index.transaction() as conn:
+                    Index.insert(conn, new_rows)
+                    Index.move(conn, [(row.hash, lab, None, row.mtime) for row, lab in restored])
+                    Index.log(conn, "add", [(h, None, after) for h, _before, after in moves])
+            except BaseException:
+                self._put_back(placed, restored)
+                raise
+            if moves:
+                self._changed()
+        if moves:
+            self._notify([ChangeEvent("added", tuple(h for h, _b, _a in moves))])
+        return results, moves
+
+    def record(self, step: Step) -> None:
+        """Add a step to the undo history (the importer records one step per import)."""
+        self._undo.push(step)
+
+    def _put_back(self, placed: list[Path], restored: list[tuple[Row, str]]) -> None:
+        restored_names = {row.name: row for row, _label in restored}
+        for path in placed:
+            try:
+                if path.name in restored_names:
+                    os.rename(path, self.trash_dir / path.name)
+                else:
+                    path.unlink()
+            except OSError:
+                log.exception("could not put back %s", path)
+
+    # -- changing ---------------------------------------------------------------------------
+    def set_label(self, hashes: Iterable[str], label: str) -> None:
+        """Move items to a class (or UNLABELED) as one undoable step."""
+        self._require_writer()
+        self._check_label(label)
+        self._change("label", [(h, label) for h in hashes])
+
+    def trash(self, hashes: Iterable[str]) -> None:
+        """Move items to .studio/trash/ as one undoable step."""
+        self._require_writer()
+        self._change("trash", [(h, TRASH) for h in hashes])
+
+    def restore(self, hashes: Iterable[str]) -> None:
+        """Bring items back from the trash to the label they had, as one undoable step."""
+        self._require_writer()
+        rows = self.index.get_many(hashes)
+        self._change(
+            "restore",
+            [(h, row.trashed_from or UNLABELED) for h, row in rows.items() if row.label == TRASH],
+        )
+
+    def empty_trash(self) -> int:
+        """Delete the trash for good (this alone cannot be undone); returns how many files went."""
+        self._require_writer()
+        with self._write:
+            rows = self.index.rows(TRASH)
+            for row in rows:
+                (self.trash_dir / row.name).unlink(missing_ok=True)
+            with self.index.transaction() as conn:
+                Index.delete(conn, [row.hash for row in rows])
+                Index.log(conn, "delete", [(row.hash, TRASH, None) for row in rows])
+            self._undo.clear()
+            self._changed()
+        return len(rows)
+
+    @property
+    def can_undo(self) -> bool:
+        return self._undo.can_undo
+
+    @property
+    def can_redo(self) -> bool:
+        return self._undo.can_redo
+
+    def undo(self) -> bool:
+        """Undo the last step; False when there is nothing to undo."""
+        self._require_writer()
+        with self._write:
+            step = self._undo.peek_undo()
+            if step is None:
+                return False
+            self._move(step.backward(), "undo")
+            self._undo.undone()
+        return True
+
+    def redo(self) -> bool:
+        self._require_writer()
+        with self._write:
+            step = self._undo.peek_redo()
+            if step is None:
+                return False
+            self._move(step.forward(), "redo")
+            self._undo.redone()
+        return True
+
+    def _change(self, action: str, wanted: list[tuple[str, str]]) -> None:
+        with self._write:
+            moves = self._move(wanted, action)
+            self._undo.push(Step(action, tuple(moves)))
+
+    def _move(self, wanted: list[tuple[str, str]], action: str) -> list[Move]:
+        """Rename each file to its new folder, then record all of it in one transaction.
+
+        If anything fails, the files already renamed go back, so folders and index still agree.
+        """
+        done: list[tuple[Row, str]] = []
+        with self._write:
+            rows = self.index.get_many(h for h, _ in wanted)
+            try:
+                for hash, target in wanted:
+                    row = rows.get(hash)
+                    if row is None or row.label == target:
+                        continue
+                    source, destination = (
+                        self.folder(row.label) / row.name,
+                        self.folder(target) / row.name,
+                    )
+                    if destination.exists():
+                        raise DatasetError(f"{destination} already exists; not overwriting it")
+                    try:
+                        os.rename(source, destination)
+                    except FileNotFoundError:
+                        raise DatasetError(
+                            f"{source.name} is missing from {source.parent} "
+                            "(moved or deleted outside the app?)"
+                        ) from None
+                    done.append((row, target))
+                    rows[hash] = _replace(row, label=target)
+                with self.index.transaction() as conn:
+                    Index.move(
+                        conn,
+                        [
+                            (row.hash, target, row.label if target == TRASH else None, row.mtime)
+                            for row, target in done
+                        ],
+                    )
+                    Index.log(conn, action, [(row.hash, row.label, target) for row, target in done])
+            except BaseException:
+                for row, target in reversed(done):
+                    try:
+                        os.rename(self.folder(target) / row.name, self.folder(row.label) / row.name)
+                    except OSError:
+                        log.exception("could not move %s back", row.name)
+                raise
+            if done:
+                self._changed()
+        events: dict[str, list[str]] = {}
+        for row, target in done:
+            events.setdefault(_kind_of(row.label, target), []).append(row.hash)
+        self._notify([ChangeEvent(kind, tuple(hashes)) for kind, hashes in events.items()])
+        return [(row.hash, row.label, target) for row, target in done]
+
+    # -- change notification ---------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[ChangeEvent], None]) -> None:
+        """callback(ChangeEvent) after every change, on the thread that made it."""
+        self._subscribers.append(callback)
+
+    def unsubscribe(self, callback: Callable[[ChangeEvent], None]) -> None:
+        if callback in self._subscribers:
+            self._subscribers.remove(callback)
+
+    def _changed(self) -> None:
+        self._version += 1
+
+    def _notify(self, events: list[ChangeEvent]) -> None:
+        for event in events:
+            for callback in list(self._subscribers):
+                try:
+                    callback(event)
+                except Exception:  # a broken view must not break the dataset
+                    log.exception("dataset subscriber failed on %s", event.kind)
+
+    # -- checks -------------------------------------------------------------------------------
+    def _require_writer(self) -> None:
+        if self.readonly:
+            raise DatasetError(f"{self.root} is open read-only")
+        if self._index is None:
+            raise DatasetError(f"{self.root} is closed")
+
+    def _check_label(self, label: str) -> None:
+        if label not in self.labels:
+            raise DatasetError(f"unknown label {label!r}: use one of {', '.join(self.labels)}")
+
+
+def _replace(row: Row, **changes: object) -> Row:
+    from dataclasses import replace
+
+    return replace(row, **changes)
+
+
+def _has_visible_entries(folder: Path) -> bool:
+    return any(not entry.name.startswith(".") for entry in os.scandir(folder))
+
+
+def _read_classes(root: Path) -> list[str]:
+    config = root / STUDIO_DIR / "dataset.json"
+    try:
+        classes = json.loads(config.read_text()).get("classes")
+    except FileNotFoundError:
+        return list(DEFAULT_CLASSES)
+    except (OSError, ValueError, AttributeError):
+        raise DatasetError(
+            f"{config} is damaged: it should be JSON with a 'classes' list"
+        ) from None
+    if (
+        not isinstance(classes, list)
+        or not classes
+        or not all(
+            isinstance(c, str) and c and not c.startswith(".") and c != UNLABELED and "/" not in c
+            for c in classes
+        )
+    ):
+        raise DatasetError(f"{config}: 'classes' must be a list of folder names")
+    return classes
+
+
+def _write_json(path: Path, value: object) -> None:
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(value, indent=2) + "\n")
+    os.replace(temporary, path)

@@ -1,0 +1,71 @@
+"""Undo and redo for dataset changes.
+
+Every change (label, trash, restore, add) is a list of moves: an item goes from one place
+(a class, 'unlabeled' or the trash) to another. Undo plays the moves backwards, redo forwards.
+Undoing an add moves the added files to the trash, so even that loses nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+Move = tuple[str, str, str]  # (hash, before, after); before/after is a label or TRASH
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str  # "label", "trash", "restore" or "add"
+    moves: tuple[Move, ...]
+
+    def forward(self) -> list[tuple[str, str]]:
+        return [(hash, after) for hash, _before, after in self.moves]
+
+    def backward(self) -> list[tuple[str, str]]:
+        return [(hash, before) for hash, before, _after in reversed(self.moves)]
+
+
+class UndoStack:
+    """Bounded undo/redo history; a new step clears what could be redone."""
+
+    def __init__(self, limit: int = 1000) -> None:
+        self.limit = limit
+        self._undo: list[Step] = []
+        self._redo: list[Step] = []
+        self._guard = threading.Lock()
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def push(self, step: Step) -> None:
+        if not step.moves:
+            return
+        with self._guard:
+            self._undo.append(step)
+            del self._undo[: -self.limit]
+            self._redo.clear()
+
+    def peek_undo(self) -> Step | None:
+        return self._undo[-1] if self._undo else None
+
+    def peek_redo(self) -> Step | None:
+        return self._redo[-1] if self._redo else None
+
+    def undone(self) -> None:
+        """The step from peek_undo() was undone: it can now be redone."""
+        with self._guard:
+            self._redo.append(self._undo.pop())
+
+    def redone(self) -> None:
+        with self._guard:
+            self._undo.append(self._redo.pop())
+
+    def clear(self) -> None:
+        with self._guard:
+            self._undo.clear()
+            self._redo.clear()
