@@ -56,6 +56,10 @@ class Mailbox(Generic[T]):
             self._closed = True
             self._condition.notify_all()
 
+    def settled(self, handled: int) -> bool:
+        """True when every item put was either dropped or handled (the consumer's own count)."""
+        return self.put_count == self.dropped + handled
+
     @property
     def closed(self) -> bool:
         return self._closed

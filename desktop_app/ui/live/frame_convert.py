@@ -88,7 +88,7 @@ class FrameConverter(QThread):
         super().__init__(parent)
         self.raw = raw
         self.pictures = pictures
-        self.converted = 0
+        self.handled = 0  # frames taken and finished with, shown or not
 
     def run(self) -> None:
         while not self.raw.closed:
@@ -96,16 +96,21 @@ class FrameConverter(QThread):
             if frame is None:
                 continue
             try:
-                image = to_qimage(frame.source)
-            except StudioError as error:
-                self.failed.emit(str(error))
-                continue
-            if image.isNull():
-                continue
-            picture = Picture(frame.frame_id, image, frame.arrived, frame.time_s)
-            self.converted += 1
-            self.pictures.put(picture)
-            self.picture_ready.emit(picture)
+                self._convert(frame)
+            finally:
+                self.handled += 1
+
+    def _convert(self, frame: RawFrame) -> None:
+        try:
+            image = to_qimage(frame.source)
+        except StudioError as error:
+            self.failed.emit(str(error))
+            return
+        if image.isNull():
+            return
+        picture = Picture(frame.frame_id, image, frame.arrived, frame.time_s)
+        self.pictures.put(picture)
+        self.picture_ready.emit(picture)
 
     def stop(self) -> None:
         self.raw.close()

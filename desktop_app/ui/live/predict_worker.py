@@ -10,6 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -64,6 +65,7 @@ class PredictWorker(QThread):
         self.predictor = None
         self.model_path: Path | None = None
         self.verdicts = 0
+        self.handled = 0  # pictures taken and finished with
         self._recheck = threading.Event()
         self._recheck.set()
         self._stopping = threading.Event()
@@ -96,7 +98,12 @@ class PredictWorker(QThread):
             picture = self.pictures.take(timeout=0.1)
             if picture is not None:
                 self._last_picture = picture
-                self._predict(picture)
+                try:
+                    self._predict(picture)
+                except Exception:  # a bug, not the user's: keep the live view alive, say where
+                    traceback.print_exc()
+                finally:
+                    self.handled += 1
 
     def _load_current_model(self) -> None:
         try:
