@@ -652,3 +652,8 @@ def _write_json(path: Path, value: object) -> None:
     temporary = path.with_suffix(".json.tmp")
     temporary.write_text(json.dumps(value, indent=2) + "\n")
     os.replace(temporary, path)
+
+
+def classes_of(root: str | os.PathLike) -> list[str]:
+    """The classes of the dataset at root, or the default ones for a folder that is not one yet."""
+    return _read_classes(Path(root).expanduser().absolute())
