@@ -1,0 +1,173 @@
+"""One class's images as a list model: hashes in a stable order, thumbnails from the shared cache.
+
+Reloads happen on a pool thread (the dataset query), then the model applies the difference:
+removed rows go, new rows are appended. The view keeps its scroll position and selection
+while an import streams in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+
+from desktop_app.ui.hash_mime import HASHES_MIME, hashes_to_mime
+from desktop_app.ui.thumbnail_cache import ThumbnailCache
+from desktop_app.ui.workers import run_in_pool
+
+HashRole = Qt.ItemDataRole.UserRole + 1
+
+
+class GalleryModel(QAbstractListModel):
+    count_changed = Signal(int)
+    reloaded = Signal()  # a reload finished and was applied
+
+    RELOAD_DELAY_MS = 120  # coalesces bursts of change events (an import sends many)
+
+    def __init__(self, label: str, thumbnails: ThumbnailCache, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.label = label
+        self.thumbnails = thumbnails
+        self.dataset: Any = None
+        self._hashes: list[str] = []
+        self._row_of: dict[str, int] = {}
+        self._generation = 0  # ignores reload results that a newer dataset has overtaken
+        self._loading = False
+        self._dirty = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(self.RELOAD_DELAY_MS)
+        self._timer.timeout.connect(self._reload_now)
+        thumbnails.ready.connect(self._thumbnail_ready)
+
+    # -- Qt model interface --------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._hashes)
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid() or index.row() >= len(self._hashes):
+            return None
+        hash_ = self._hashes[index.row()]
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self.thumbnails.get(hash_) or self.thumbnails.placeholder
+        if role == HashRole:
+            return hash_
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(hash_)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if index.isValid():
+            return base | Qt.ItemFlag.ItemIsDragEnabled
+        return base
+
+    def mimeTypes(self) -> list[str]:
+        return [HASHES_MIME]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        return hashes_to_mime([self._hashes[r] for r in rows])
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    # -- our interface -------------------------------------------------------------------
+
+    def hashes(self) -> list[str]:
+        return list(self._hashes)
+
+    def hash_at(self, row: int) -> str:
+        return self._hashes[row]
+
+    def set_dataset(self, dataset: Any) -> None:
+        self._generation += 1
+        self.beginResetModel()
+        self.dataset = dataset
+        self._hashes = []
+        self._row_of = {}
+        self.endResetModel()
+        self.count_changed.emit(0)
+        if dataset is not None:
+            self._reload_now()
+
+    def schedule_reload(self) -> None:
+        if self.dataset is not None and not self._timer.isActive():
+            self._timer.start()
+
+    def _reload_now(self) -> None:
+        if self.dataset is None:
+            return
+        if self._loading:
+            self._dirty = True  # reload again when the running one lands
+            return
+        self._loading = True
+        dataset, label, generation = self.dataset, self.label, self._generation
+        run_in_pool(
+            lambda: [item.hash for item in dataset.items(label)],
+            lambda hashes: self._apply(generation, hashes),
+            lambda _message: self._apply(generation, None),
+        )
+
+    def _apply(self, generation: int, hashes: list[str] | None) -> None:
+        self._loading = False
+        if generation == self._generation and hashes is not None:
+            self._merge(hashes)
+            self.reloaded.emit()
+        if self._dirty:
+            self._dirty = False
+            self.schedule_reload()
+
+    def _merge(self, new_hashes: list[str]) -> None:
+        new_set = set(new_hashes)
+        gone = [row for row, h in enumerate(self._hashes) if h not in new_set]
+        # Remove contiguous runs from the bottom up so earlier row numbers stay valid.
+        for first, last in reversed(_runs(gone)):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._hashes[first : last + 1]
+            self.endRemoveRows()
+        kept = set(self._hashes)
+        added = [h for h in new_hashes if h not in kept]
+        if added:
+            start = len(self._hashes)
+            self.beginInsertRows(QModelIndex(), start, start + len(added) - 1)
+            self._hashes.extend(added)
+            self.endInsertRows()
+        if gone or added:
+            self._row_of = {h: r for r, h in enumerate(self._hashes)}
+            self.count_changed.emit(len(self._hashes))
+
+    def _thumbnail_ready(self, hash_: str) -> None:
+        row = self._row_of.get(hash_)
+        if row is not None:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+    def _tooltip(self, hash_: str) -> str:
+        item = self.dataset.get(hash_) if self.dataset is not None else None
+        if item is None:
+            return hash_[:12]
+        source = f"\nfrom {item.source}" if getattr(item, "source", None) else ""
+        return f"{item.path.name}\n{item.width} × {item.height}{source}"
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """[1, 2, 3, 7, 8] -> [(1, 3), (7, 8)]"""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs

@@ -1,0 +1,74 @@
+"""The Label view: the inbox large on the left, the two class galleries on the right."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
+
+from desktop_app.ui.dataset_session import DatasetSession
+from desktop_app.ui.gallery_view import GalleryPanel
+from desktop_app.ui.inbox_widget import InboxWidget
+from desktop_app.ui.thumbnail_cache import ThumbnailCache
+
+HOT_DOG, NOT_HOT_DOG, UNLABELED = "hot_dog", "not_hot_dog", "unlabeled"
+
+
+class LabelView(QWidget):
+    import_requested = Signal(list, str)  # paths dropped on a target, label to give them
+
+    def __init__(self, session: DatasetSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("labelView")
+        self.session = session
+        self.thumbnails = ThumbnailCache(parent=self)
+        self.inbox = InboxWidget(session, self.thumbnails, self)
+        self.galleries = {
+            label: GalleryPanel(label, self.thumbnails, [HOT_DOG, NOT_HOT_DOG, UNLABELED], self)
+            for label in (HOT_DOG, NOT_HOT_DOG)
+        }
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        for panel in self.galleries.values():
+            right.addWidget(panel)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.inbox)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+        split.setSizes([560, 440])
+        self.splitter = split
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 10, 10, 10)
+        layout.addWidget(split)
+
+        for target in [self.inbox.drop_target, *(p.drop_target for p in self.galleries.values())]:
+            target.files_dropped.connect(self.import_requested)
+            target.hashes_dropped.connect(self.relabel)
+        for panel in self.galleries.values():
+            panel.move_requested.connect(self.relabel)
+            panel.view.delete_requested.connect(self.session.trash)
+
+        session.opened.connect(self._set_dataset)
+        session.closed.connect(lambda: self._set_dataset(None))
+        session.changed.connect(self._dataset_changed)
+        if session.dataset is not None:
+            self._set_dataset(session.dataset)
+
+    def relabel(self, hashes: list[str], label: str) -> None:
+        self.session.set_label(hashes, label)
+
+    def _set_dataset(self, dataset: Any) -> None:
+        self.thumbnails.set_dataset(dataset)
+        self.inbox.set_dataset(dataset)
+        for panel in self.galleries.values():
+            panel.set_dataset(dataset)
+
+    def _dataset_changed(self, kind: str, hashes: list) -> None:
+        if kind == "rebuilt":
+            self.thumbnails.forget(hashes)
+        self.inbox.refresh()
+        for panel in self.galleries.values():
+            panel.model.schedule_reload()

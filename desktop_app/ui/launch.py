@@ -1,0 +1,62 @@
+"""Start the GUI: the window first, then TensorFlow warming up in the background."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.core.resources import resource_path
+from desktop_app.ui import settings as app_settings
+from desktop_app.ui.style import STYLESHEET
+
+ICON_CANDIDATES = ["icon.png", "icons/hotdog-studio-256.png", "icons/hotdog-studio-128.png"]
+
+
+def app_icon() -> QIcon:
+    """The app icon from resources/, with every size present; an empty icon when none is."""
+    icon = QIcon()
+    folder = resource_path("icons")
+    if folder.is_dir():
+        for png in sorted(folder.glob("hotdog-studio-*.png")):
+            icon.addFile(str(png))
+    main = resource_path("icon.png")
+    if main.is_file():
+        icon.addFile(str(main))
+    return icon
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setOrganizationName(app_settings.ORGANIZATION)
+    app.setApplicationName(app_settings.APPLICATION)
+    app.setApplicationDisplayName(app_settings.APPLICATION)
+    app.setDesktopFileName("hotdog-studio")
+    app.setWindowIcon(app_icon())
+    app.setStyleSheet(STYLESHEET)
+    return app
+
+
+def launch_gui(dataset_path: str | None) -> int:
+    app = make_application()
+    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.ml_warmup import MlWarmup
+
+    window = MainWindow(icon=app.windowIcon())
+    window.show()
+    if dataset_path:
+        window.session.open_or_create(dataset_path)
+    else:
+        window.session.reopen_last()
+
+    status = window.device_label
+    status.setText("Loading TensorFlow…")
+    warmup = MlWarmup(window)
+    warmup.ready.connect(lambda device: status.setText(f"TensorFlow ready · {device}"))
+    warmup.failed.connect(lambda message: status.setText("TensorFlow unavailable: labeling only"))
+    warmup.failed.connect(lambda message: status.setToolTip(message))
+    warmup.start()
+    code = app.exec()
+    warmup.wait()
+    return code

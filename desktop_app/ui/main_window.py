@@ -1,0 +1,322 @@
+"""The main window: menus, toolbar, status bar, the welcome page, and the views as tabs.
+
+Views are listed in VIEW_FACTORIES as ("Title", "module:Class"); each class is built as
+Class(session, parent) and receives the shared DatasetSession. A view with a `status_message`
+signal (str) gets its messages shown in the status bar.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QStyle,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from desktop_app.ui import settings as app_settings
+from desktop_app.ui.clipboard_import import paste
+from desktop_app.ui.dataset_session import DatasetSession
+from desktop_app.ui.import_controller import ImportController
+from desktop_app.ui.welcome_page import WelcomePage
+
+# The views, in tab order. Other views append a line here.
+VIEW_FACTORIES: list[tuple[str, str]] = [
+    ("Label", "desktop_app.ui.label_view:LabelView"),
+]
+
+IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
+UNLABELED = "unlabeled"
+
+
+def _build_view(target: str, session: DatasetSession) -> QWidget:
+    module_name, class_name = target.split(":")
+    return getattr(importlib.import_module(module_name), class_name)(session)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: DatasetSession | None = None, icon: QIcon | None = None) -> None:
+        super().__init__()
+        self.session = session or DatasetSession(self)
+        self.setWindowTitle(app_settings.APPLICATION)
+        self.setMinimumSize(900, 600)
+        self.resize(1280, 820)
+        self.message_box: QMessageBox | None = None
+
+        self.welcome = WelcomePage(icon)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.tabs)
+        self.setCentralWidget(self.stack)
+
+        self.device_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.device_label)
+        self.imports = ImportController(self.session, self.statusBar(), self)
+        self.imports.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
+        self._make_actions()
+        self._make_menus()
+        self._make_toolbar()
+
+        self.views: dict[str, QWidget] = {}
+        for title, target in VIEW_FACTORIES:
+            self.add_view(_build_view(target, self.session), title)
+        self.label_view = self.views.get("Label")
+        if self.label_view is not None:
+            self.label_view.import_requested.connect(self.imports.import_paths)
+
+        self.welcome.new_requested.connect(self.new_dataset)
+        self.welcome.open_requested.connect(self.open_dataset)
+        self.welcome.recent_chosen.connect(self.session.open)
+        self.session.opened.connect(self._dataset_opened)
+        self.session.closed.connect(self._dataset_closed)
+        self.session.failed.connect(self.show_problem)
+        self.session.recent_changed.connect(self._refresh_recent)
+        self._refresh_recent()
+        self._dataset_closed()
+        if self.session.dataset is not None:
+            self._dataset_opened(self.session.dataset)
+        self._restore_geometry()
+
+    # -- views -----------------------------------------------------------------------------
+
+    def add_view(self, widget: QWidget, title: str, icon: QIcon | None = None) -> None:
+        """Add a view as a tab (Ctrl+1, Ctrl+2, ... switch between them)."""
+        index = self.tabs.addTab(widget, icon or QIcon(), title)
+        self.views[title] = widget
+        status = getattr(widget, "status_message", None)
+        if status is not None and hasattr(status, "connect"):
+            status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        if index < 9:
+            action = QAction(f"Show {title}", self)
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda: self.tabs.setCurrentWidget(widget))
+            self.view_menu.addAction(action)
+
+    # -- actions and menus -----------------------------------------------------------------
+
+    def _action(
+        self, text: str, slot: Any, shortcut: Any = None, icon: Any = None, tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(
+                f"{tip} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+            )
+        action.triggered.connect(slot)
+        return action
+
+    def _make_actions(self) -> None:
+        sp = QStyle.StandardPixmap
+        self.new_action = self._action(
+            "&New Dataset…",
+            self.new_dataset,
+            "Ctrl+Shift+N",
+            sp.SP_FileDialogNewFolder,
+            "Make a new dataset folder",
+        )
+        self.open_action = self._action(
+            "&Open Dataset…",
+            self.open_dataset,
+            QKeySequence.StandardKey.Open,
+            sp.SP_DirOpenIcon,
+            "Open a dataset folder",
+        )
+        self.import_files_action = self._action(
+            "&Import Photos…",
+            self.import_photos,
+            "Ctrl+I",
+            sp.SP_FileIcon,
+            "Import photos into the inbox",
+        )
+        self.import_folder_action = self._action(
+            "Import &Folder…",
+            self.import_folder,
+            "Ctrl+Shift+I",
+            sp.SP_DirIcon,
+            "Import a folder of photos into the inbox",
+        )
+        self.close_action = self._action("&Close Dataset", self.session.close, None)
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.undo_action = self._action(
+            "&Undo", self.undo, "Ctrl+Z", sp.SP_ArrowBack, "Undo the last change"
+        )
+        self.redo_action = self._action(
+            "&Redo", self.redo, "Ctrl+Shift+Z", sp.SP_ArrowForward, "Redo what was undone"
+        )
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.paste_action = self._action(
+            "&Paste Image",
+            self.paste,
+            QKeySequence.StandardKey.Paste,
+            None,
+            "Add the image on the clipboard to the inbox",
+        )
+        self.delete_action = self._action(
+            "&Delete",
+            self.delete_selection,
+            QKeySequence.StandardKey.Delete,
+            sp.SP_TrashIcon,
+            "Move the selected images to the trash",
+        )
+        self.dataset_actions = [
+            self.import_files_action, self.import_folder_action, self.close_action,
+            self.undo_action, self.redo_action, self.paste_action, self.delete_action,
+        ]  # fmt: skip
+
+    def _make_menus(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        menu.addActions([self.new_action, self.open_action])
+        self.recent_menu = menu.addMenu("Open &Recent")
+        menu.addSeparator()
+        menu.addActions([self.import_files_action, self.import_folder_action])
+        menu.addSeparator()
+        menu.addActions([self.close_action, self.quit_action])
+        edit = self.menuBar().addMenu("&Edit")
+        edit.addActions([self.undo_action, self.redo_action])
+        edit.addSeparator()
+        edit.addActions([self.paste_action, self.delete_action])
+        self.view_menu = self.menuBar().addMenu("&View")
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("&About Hot Dog Studio", self._about)
+
+    def _make_toolbar(self) -> None:
+        bar = QToolBar("Main")
+        bar.setObjectName("mainToolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.setMovable(False)
+        bar.addActions([self.open_action, self.import_files_action, self.import_folder_action])
+        bar.addSeparator()
+        bar.addActions([self.undo_action, self.redo_action, self.delete_action])
+        self.addToolBar(bar)
+
+    def _refresh_recent(self) -> None:
+        recent = self.session.recent()
+        self.welcome.set_recent(recent)
+        self.recent_menu.clear()
+        for path in recent:
+            self.recent_menu.addAction(path, lambda p=path: self.session.open(p))
+        self.recent_menu.setEnabled(bool(recent))
+
+    # -- dataset commands --------------------------------------------------------------------
+
+    def new_dataset(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "New dataset: name its folder", str(Path.home() / "Hot dog dataset")
+        )
+        if path:
+            self.session.create(path)
+
+    def open_dataset(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a dataset folder", str(Path.home()))
+        if path:
+            self.session.open(path)
+
+    def import_photos(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Import photos into the inbox", str(Path.home()), IMAGE_FILTER
+        )
+        self.imports.import_paths(paths, UNLABELED)
+
+    def import_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(
+            self, "Import a folder into the inbox", str(Path.home())
+        )
+        if path:
+            self.imports.import_paths([path], UNLABELED)
+
+    def undo(self) -> None:
+        self.session.undo()
+
+    def redo(self) -> None:
+        self.session.redo()
+
+    def paste(self) -> None:
+        self.statusBar().showMessage(
+            paste(QGuiApplication.clipboard(), self.session, self.imports), 5000
+        )
+
+    def delete_selection(self) -> None:
+        if self.label_view is None:
+            return
+        focused = [p for p in self.label_view.galleries.values() if p.view.hasFocus()]
+        panels = focused or list(self.label_view.galleries.values())
+        for panel in panels:
+            hashes = panel.view.selected_hashes()
+            if hashes:
+                self.session.trash(hashes)
+                self.statusBar().showMessage(
+                    f"Moved {len(hashes)} to the trash · Ctrl+Z to undo", 5000
+                )
+                return
+
+    def show_problem(self, title: str, message: str) -> None:
+        """A message box that does not block the event loop (window-modal, opened not exec'd)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self
+        )
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        self.message_box = box
+
+    # -- state -------------------------------------------------------------------------------
+
+    def _dataset_opened(self, dataset: Any) -> None:
+        self.setWindowTitle(f"{dataset.root.name} — {app_settings.APPLICATION}")
+        self.stack.setCurrentWidget(self.tabs)
+        for action in self.dataset_actions:
+            action.setEnabled(True)
+        if self.label_view is not None:
+            self.label_view.inbox.setFocus()
+        self.statusBar().showMessage(f"Opened {dataset.root}", 5000)
+
+    def _dataset_closed(self) -> None:
+        if self.session.dataset is not None:
+            return
+        self.setWindowTitle(app_settings.APPLICATION)
+        self.stack.setCurrentWidget(self.welcome)
+        for action in self.dataset_actions:
+            action.setEnabled(False)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Hot Dog Studio",
+            "<b>Hot Dog Studio</b><br>Label photos, train a Keras model, see live verdicts.",
+        )
+
+    def _restore_geometry(self) -> None:
+        store = app_settings.settings()
+        geometry = store.value(app_settings.GEOMETRY_KEY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = store.value(app_settings.STATE_KEY)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        store = app_settings.settings()
+        store.setValue(app_settings.GEOMETRY_KEY, self.saveGeometry())
+        store.setValue(app_settings.STATE_KEY, self.saveState())
+        self.imports.cancel()
+        self.imports.wait()
+        self.session.close()
+        super().closeEvent(event)
