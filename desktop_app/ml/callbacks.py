@@ -1,0 +1,115 @@
+"""Keras callbacks that turn fit()'s logs into Progress events, record curves, and honour Stop."""
+
+from __future__ import annotations
+
+from desktop_app.core.progress import CancelToken, EtaClock, Progress, ProgressCallback, emit
+from desktop_app.ml.runtime import keras_module
+
+keras = keras_module()
+
+
+class Curves:
+    """Per-epoch loss/accuracy (training and validation) and per-batch loss, across fit() calls."""
+
+    def __init__(self) -> None:
+        self.epochs: dict[str, list[float]] = {
+            "loss": [],
+            "accuracy": [],
+            "val_loss": [],
+            "val_accuracy": [],
+        }
+        self.batch_loss: list[float] = []
+
+    def as_dict(self) -> dict:
+        return {**self.epochs, "batch_loss": self.batch_loss}
+
+
+class ProgressReporter(keras.callbacks.Callback):
+    """Emits kind="batch" and kind="epoch" events, numbering epochs after `epoch_offset`."""
+
+    def __init__(
+        self,
+        progress: ProgressCallback | None,
+        curves: Curves,
+        steps_per_epoch: int,
+        epochs: int,
+        epoch_offset: int = 0,
+        total_epochs: int | None = None,
+        phase: str = "fitting",
+    ) -> None:
+        super().__init__()
+        self.progress = progress
+        self.curves = curves
+        self.steps = max(1, steps_per_epoch)
+        self.epochs = epochs
+        self.offset = epoch_offset
+        self.total_epochs = total_epochs or epochs
+        self.phase = phase
+        self.clock = EtaClock()
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        loss = float(logs.get("loss", float("nan")))
+        self.curves.batch_loss.append(loss)
+        step = (self.epoch + self.offset) * self.steps + batch + 1
+        total = self.total_epochs * self.steps
+        emit(
+            self.progress,
+            Progress(
+                self.phase,
+                step,
+                total,
+                kind="batch",
+                eta_s=self.clock.eta(
+                    step - self.offset * self.steps, total - self.offset * self.steps
+                ),
+                logs={
+                    "epoch": self.epoch + self.offset,
+                    "batch": batch,
+                    "loss": loss,
+                    "accuracy": float(logs.get("accuracy", float("nan"))),
+                },
+            ),
+        )
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        values = {key: float(logs.get(key, float("nan"))) for key in self.curves.epochs}
+        for key, value in values.items():
+            self.curves.epochs[key].append(value)
+        done = epoch + self.offset + 1
+        emit(
+            self.progress,
+            Progress(
+                self.phase,
+                done,
+                self.total_epochs,
+                kind="epoch",
+                eta_s=self.clock.eta(epoch + 1, self.total_epochs - self.offset),
+                logs={"epoch": epoch + self.offset, **values},
+            ),
+        )
+
+
+class StopOnCancel(keras.callbacks.Callback):
+    """Stop: asks Keras to end after this batch (it still runs the epoch's validation pass)."""
+
+    def __init__(self, cancel: CancelToken | None) -> None:
+        super().__init__()
+        self.cancel = cancel
+        self.stopped = False
+
+    def _check(self) -> None:
+        if self.cancel is not None and self.cancel.cancelled:
+            self.model.stop_training = True
+            self.stopped = True
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._check()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._check()

@@ -1,0 +1,430 @@
+"""Training: fast mode (cached backbone features + a small head), fine-tune mode, and the small CNN
+from scratch. Keras 3 public API only, so the same code runs on TensorFlow, JAX or PyTorch.
+
+Every run ends as one `.keras` model taking raw RGB, saved with its run.json in `.studio/runs/<id>/`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from desktop_app.core.errors import StudioError
+from desktop_app.core.progress import CancelToken, Progress, ProgressCallback, emit
+from desktop_app.ml import model as models
+from desktop_app.ml.backbones import DEFAULT_BACKBONE, BackboneSpec, build_backbone, get_spec
+from desktop_app.ml.callbacks import Curves, ProgressReporter, StopOnCancel
+from desktop_app.ml.devices import describe_device, distribution_scope
+from desktop_app.ml.features import FeatureCache, decoded_batches, embed_paths
+from desktop_app.ml.metrics import evaluate
+from desktop_app.ml.runs import MODEL_FILE, RunRecord, new_run_dir, now_iso, save_record
+from desktop_app.ml.runtime import keras_module
+from desktop_app.ml.split import split_items
+from desktop_app.ml.weights import resolve_weights
+
+MODES = ("fast", "finetune")
+EMBED_BATCH = 64
+WARMUP_EPOCHS = 10
+FINETUNE_LR_FACTOR = 0.1
+
+
+@dataclass
+class TrainSettings:
+    backbone: str = DEFAULT_BACKBONE
+    mode: str = "fast"  # "fast" | "finetune" (the small CNN always trains end to end)
+    epochs: int = 30
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    val_share: float = 0.2
+    seed: int = 0
+    input_size: int | None = None  # None: the backbone's own (224 for the pretrained ones)
+    patience: int = 8  # early stopping: epochs without a better validation loss
+    allow_download: bool = True  # fetch missing ImageNet weights
+
+    def check(self) -> None:
+        if self.mode not in MODES:
+            raise StudioError(f"Unknown mode {self.mode!r}; use 'fast' or 'finetune'.")
+        if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:
+            raise StudioError("Epochs, batch size and learning rate must be positive.")
+        if not 0 <= self.val_share < 1:
+            raise StudioError("The validation share must be between 0 and 1.")
+
+
+@dataclass
+class _Data:
+    """The labeled images of one run, split, with integer labels."""
+
+    classes: list[str]
+    train: list
+    val: list
+
+    def labels(self, items) -> np.ndarray:
+        return np.array([self.classes.index(it.label) for it in items], dtype="int32")
+
+    def class_weight(self) -> dict[int, float]:
+        counts = np.bincount(self.labels(self.train), minlength=len(self.classes))
+        total = counts.sum()
+        return {i: float(total / (len(counts) * c)) if c else 1.0 for i, c in enumerate(counts)}
+
+
+def train(
+    dataset,
+    settings: TrainSettings | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    out: Path | None = None,
+) -> RunRecord:
+    """Trains a model on the dataset's labeled images and saves it as a new run."""
+    settings = settings or TrainSettings()
+    settings.check()
+    started = time.monotonic()
+    spec = get_spec(settings.backbone)
+    data = _labeled_data(dataset, settings)
+    keras = keras_module()
+    keras.utils.set_random_seed(settings.seed)
+    size = settings.input_size or spec.input_size
+
+    emit(progress, Progress("loading backbone", 0, 1, message=spec.title))
+    weights = resolve_weights(spec, allow_download=settings.allow_download, progress=progress)
+    with distribution_scope():
+        backbone = build_backbone(spec, weights, size)
+        emit(progress, Progress("loading backbone", 1, 1, message=spec.title))
+        curves = Curves()
+        stop = StopOnCancel(cancel)
+        embedded = None
+        if spec.pretrained:
+            backbone.trainable = False
+            cache = _embed_missing(dataset, spec, backbone, size, data, progress, cancel)
+            data = _drop_failed(data, cache)
+            embedded = cache.embedded_now
+            head = _fit_head(
+                settings, data, cache, curves, stop, progress, warmup=settings.mode == "finetune"
+            )
+            if settings.mode == "finetune" and not stop.stopped:
+                inference, arrays = _fine_tune(
+                    settings, spec, backbone, head, size, data, curves, stop, progress, cancel
+                )
+                probabilities = _predict(inference, arrays)
+            else:
+                inference = models.full_model(spec, backbone, head, size)
+                probabilities = _predict(
+                    head, cache.get([it.hash for it in data.val]) if data.val else None
+                )
+        else:
+            inference, arrays = _train_from_scratch(
+                settings, spec, backbone, size, data, curves, stop, progress, cancel
+            )
+            probabilities = _predict(inference, arrays)
+
+    emit(progress, Progress("evaluating", 1, 1))
+    metrics = evaluate(
+        probabilities if probabilities is not None else np.zeros((0, len(data.classes))),
+        data.labels(data.val),
+        data.classes,
+        [it.hash for it in data.val],
+    )
+    metrics.update(
+        {"train_count": len(data.train), "val_count": len(data.val), "embedded_images": embedded}
+    )
+    return _save_run(
+        dataset,
+        settings,
+        spec,
+        size,
+        data,
+        inference,
+        metrics,
+        curves,
+        stop,
+        started,
+        progress,
+        out,
+    )
+
+
+def _labeled_data(dataset, settings: TrainSettings) -> _Data:
+    classes = list(dataset.classes)
+    items = [item for name in classes for item in dataset.items(name)]
+    short = [name for name in classes if sum(it.label == name for it in items) < 2]
+    if short:
+        raise StudioError(
+            f"Label at least 2 images of each class before training (too few: {', '.join(short)})."
+        )
+    train_items, val_items = split_items(items, settings.val_share)
+    return _Data(classes, train_items, val_items)
+
+
+def _embed_missing(dataset, spec: BackboneSpec, backbone, size, data: _Data, progress, cancel):
+    """Loads the feature cache and embeds only images it does not hold yet."""
+    cache = FeatureCache(dataset.studio_dir, f"{spec.name}_{size}")
+    everything = data.train + data.val
+    todo = [it for it in everything if it.hash not in cache.vectors]
+    cache.embedded_now = len(todo)
+    if todo:
+        extractor = models.feature_extractor(spec, backbone, size)
+        emit(progress, Progress("embedding", 0, len(todo), message=f"{len(todo)} new images"))
+        features, indices, failures = embed_paths(
+            extractor.predict_on_batch,
+            [it.path for it in todo],
+            size,
+            batch_size=EMBED_BATCH,
+            progress=progress,
+            cancel=cancel,
+        )
+        cache.update([todo[i].hash for i in indices], features)
+        cache.failed = {todo[i].hash for i, _ in failures}
+        for _, error in failures:
+            emit(progress, Progress("embedding", kind="message", message=f"skipped: {error}"))
+        cache.save()
+    return cache
+
+
+def _drop_failed(data: _Data, cache: FeatureCache) -> _Data:
+    keep = [it for it in data.train if it.hash in cache.vectors]
+    val = [it for it in data.val if it.hash in cache.vectors]
+    return _Data(data.classes, keep, val)
+
+
+def _callbacks(settings, reporter, stop, has_val: bool, patience: int):
+    keras = keras_module()
+    early = keras.callbacks.EarlyStopping(
+        monitor="val_loss" if has_val else "loss",
+        patience=patience,
+        restore_best_weights=True,
+    )
+    return [reporter, stop, early]
+
+
+def _fit(
+    model,
+    x,
+    y,
+    settings,
+    epochs,
+    curves,
+    stop,
+    progress,
+    *,
+    val,
+    class_weight,
+    offset,
+    total_epochs,
+    patience,
+):
+    steps = -(-len(y) // settings.batch_size)
+    reporter = ProgressReporter(progress, curves, steps, epochs, offset, total_epochs)
+    model.fit(
+        x,
+        y,
+        batch_size=settings.batch_size,
+        epochs=epochs,
+        validation_data=val,
+        class_weight=class_weight,
+        shuffle=True,
+        verbose=0,
+        callbacks=_callbacks(settings, reporter, stop, val is not None, patience),
+    )
+
+
+def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: bool):
+    keras = keras_module()
+    x = cache.get([it.hash for it in data.train])
+    val = None
+    if data.val:
+        val = (cache.get([it.hash for it in data.val]), data.labels(data.val))
+    head = models.build_head(x.shape[1], len(data.classes), seed=settings.seed)
+    head.compile(
+        optimizer=keras.optimizers.Adam(settings.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    epochs = min(settings.epochs, WARMUP_EPOCHS) if warmup else settings.epochs
+    total = epochs + settings.epochs if warmup else epochs
+    _fit(
+        head,
+        x,
+        data.labels(data.train),
+        settings,
+        epochs,
+        curves,
+        stop,
+        progress,
+        val=val,
+        class_weight=data.class_weight(),
+        offset=0,
+        total_epochs=total,
+        patience=settings.patience,
+    )
+    return head
+
+
+def _decode_all(items, size, progress, cancel) -> tuple[np.ndarray, list]:
+    """Decoded uint8 arrays of items (those that decode), for end-to-end training."""
+    arrays, kept = [], []
+    done = 0
+    for good, batch, _bad in decoded_batches([it.path for it in items], size, EMBED_BATCH, cancel):
+        arrays.append(batch)
+        kept.extend(items[i] for i in good)
+        done += EMBED_BATCH
+        emit(progress, Progress("decoding", min(done, len(items)), len(items)))
+    x = np.concatenate(arrays) if arrays else np.zeros((0, size, size, 3), np.uint8)
+    return x, kept
+
+
+def _end_to_end(
+    settings,
+    spec,
+    backbone,
+    head,
+    size,
+    data,
+    curves,
+    stop,
+    progress,
+    cancel,
+    *,
+    lr,
+    offset,
+    patience,
+):
+    """Fits the augmented training model on decoded images; returns (inference model, val arrays)."""
+    keras = keras_module()
+    x, train_items = _decode_all(data.train, size, progress, cancel)
+    xv, val_items = _decode_all(data.val, size, progress, cancel)
+    data.train, data.val = train_items, val_items
+    training_model = models.full_model(
+        spec, backbone, head, size, models.augmentation_layers(settings.seed)
+    )
+    training_model.compile(
+        optimizer=keras.optimizers.Adam(lr),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    val = (xv, data.labels(data.val)) if len(xv) else None
+    _fit(
+        training_model,
+        x,
+        data.labels(data.train),
+        settings,
+        settings.epochs,
+        curves,
+        stop,
+        progress,
+        val=val,
+        class_weight=data.class_weight(),
+        offset=offset,
+        total_epochs=offset + settings.epochs,
+        patience=patience,
+    )
+    return models.full_model(spec, backbone, head, size), (xv if len(xv) else None)
+
+
+def _fine_tune(settings, spec, backbone, head, size, data, curves, stop, progress, cancel):
+    models.unfreeze_top(backbone)
+    return _end_to_end(
+        settings,
+        spec,
+        backbone,
+        head,
+        size,
+        data,
+        curves,
+        stop,
+        progress,
+        cancel,
+        lr=settings.learning_rate * FINETUNE_LR_FACTOR,
+        offset=len(curves.epochs["loss"]),
+        patience=3,
+    )
+
+
+def _train_from_scratch(settings, spec, backbone, size, data, curves, stop, progress, cancel):
+    head = models.build_head(
+        backbone.output_shape[-1], len(data.classes), hidden=0, seed=settings.seed
+    )
+    return _end_to_end(
+        settings,
+        spec,
+        backbone,
+        head,
+        size,
+        data,
+        curves,
+        stop,
+        progress,
+        cancel,
+        lr=settings.learning_rate,
+        offset=0,
+        patience=settings.patience,
+    )
+
+
+def _predict(model, x) -> np.ndarray | None:
+    if x is None or len(x) == 0:
+        return None
+    return np.asarray(model.predict(x, batch_size=EMBED_BATCH, verbose=0), dtype=np.float32)
+
+
+def _versions() -> dict:
+    import platform
+
+    from desktop_app import __version__
+
+    keras = keras_module()
+    backend = keras.backend.backend()
+    try:
+        backend_version = __import__(backend).__version__
+    except Exception:
+        backend_version = "unknown"
+    return {
+        "app": __version__,
+        "keras": keras.__version__,
+        "backend": backend,
+        backend: backend_version,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def _save_run(
+    dataset, settings, spec, size, data, inference, metrics, curves, stop, started, progress, out
+):
+    emit(progress, Progress("saving", 0, 1))
+    run_id, run_dir = new_run_dir(dataset)
+    model_path = run_dir / MODEL_FILE
+    partial = run_dir / "model.partial.keras"
+    inference.save(partial)
+    partial.replace(model_path)  # the model appears whole or not at all
+    record = RunRecord(
+        id=run_id,
+        dir=run_dir,
+        model_path=model_path,
+        status="stopped" if stop.stopped else "complete",
+        created=now_iso(),
+        settings=asdict(settings),
+        backbone=spec.name,
+        input_size=size,
+        classes=list(data.classes),
+        device=describe_device(),
+        metrics=metrics,
+        curves=curves.as_dict(),
+        dataset_fingerprint=dataset.fingerprint(),
+        versions=_versions(),
+        duration_s=round(time.monotonic() - started, 3),
+    )
+    save_record(record)
+    if out is not None:
+        export_copy(record, Path(out))
+    emit(progress, Progress("saving", 1, 1, message=str(model_path)))
+    return record
+
+
+def export_copy(record: RunRecord, out: Path) -> None:
+    """The model at `out` (.keras) with its sidecar beside it as `<stem>.json`."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(record.model_path, out)
+    shutil.copyfile(record.dir / "run.json", out.with_suffix(".json"))
