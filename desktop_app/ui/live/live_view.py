@@ -350,7 +350,7 @@ class LiveView(QWidget):
             return dataset.add_image(pil_from_qimage(image), label, source=f"live:{where}")
 
         def done(result) -> None:
-            if getattr(result, "duplicate", False):
+            if not getattr(result, "added", True):
                 self._say(f"Already in the dataset ({title}).")
             else:
                 self._say(f"Added this frame to {title}.")
