@@ -34,6 +34,8 @@ from desktop_app.ui.welcome_page import WelcomePage
 # The views, in tab order. Other views append a line here.
 VIEW_FACTORIES: list[tuple[str, str]] = [
     ("Label", "desktop_app.ui.label_view:LabelView"),
+    ("Live", "desktop_app.ui.live.live_view:LiveView"),
+    ("Train", "desktop_app.ui.train_view:TrainView"),
 ]
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
