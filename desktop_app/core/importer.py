@@ -23,7 +23,8 @@ from desktop_app.core.undo import Move, Step
 
 BATCH_SIZE = 128  # files per index transaction
 BATCH_SECONDS = 0.5  # ... or sooner, so the window shows new images while a long import runs
-EVENT_SECONDS = 0.05  # progress events at most 20 times a second
+EVENT_SECONDS = 0.05  # a progress event every 50 ms ...
+EVENT_FRACTION = 0.01  # ... or every 1% of the files, whichever comes first
 
 
 @dataclass
@@ -92,6 +93,7 @@ def import_paths(
     moves: list[Move] = []
     total = len(files)
     clock = EtaClock()
+    event_step = max(1, int(total * EVENT_FRACTION))
     emit(progress, Progress("importing", 0, total, f"Importing {total} files"))
     pending: list[tuple[str, StagedFile]] = []
     last_flush = last_event = time.monotonic()
@@ -120,7 +122,7 @@ def import_paths(
             now = time.monotonic()
             if len(pending) >= BATCH_SIZE or now - last_flush >= BATCH_SECONDS:
                 flush()
-            if now - last_event >= EVENT_SECONDS or done == total:
+            if now - last_event >= EVENT_SECONDS or done % event_step == 0 or done == total:
                 last_event = now
                 emit(
                     progress, Progress("importing", done, total, path.name, clock.eta(done, total))
@@ -182,4 +184,3 @@ def _without_dataset(files: list[Path], root: Path) -> list[Path]:
     """Importing a folder that contains the dataset itself must not import the dataset into itself."""
     root = root.resolve()
     return [f for f in files if root not in f.resolve().parents]
-
