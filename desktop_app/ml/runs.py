@@ -124,3 +124,19 @@ def current_run(dataset) -> RunRecord | None:
         if record.status in ("complete", "stopped") and record.model_path.is_file():
             return record
     return None
+
+
+def model_path_for(path) -> Path:
+    """A `.keras` file as given, or a dataset folder meaning "that dataset's current model"."""
+    from desktop_app.core.dataset import Dataset
+
+    path = Path(path)
+    if path.is_dir() and Dataset.is_dataset(path):
+        with Dataset.open(path, readonly=True) as dataset:
+            record = current_run(dataset)
+        if record is None:
+            raise StudioError(f"{path} has no trained model yet: run `hotdog-studio train {path}`.")
+        return record.model_path
+    if not path.is_file():
+        raise StudioError(f"No model at {path} (expected a .keras file or a dataset folder).")
+    return path

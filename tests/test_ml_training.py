@@ -1,0 +1,122 @@
+"""Training on images the tests draw themselves: tiny models, real Keras, real files and datasets."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from ml_synthetic import fill
+from ml_tiny import register_tiny
+
+from desktop_app.core.dataset import HOT_DOG, NOT_HOT_DOG
+from desktop_app.core.errors import StudioError
+from desktop_app.core.progress import CancelToken
+from desktop_app.ml.predict import Predictor
+from desktop_app.ml.runs import current_run, list_runs, load_run
+from desktop_app.ml.training import TrainSettings, train
+
+
+@pytest.fixture
+def tiny(tmp_path, monkeypatch):
+    home = tmp_path / "keras_home"
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    return register_tiny(home)
+
+
+def test_small_cnn_from_scratch_learns_the_synthetic_set(dataset, tmp_path):
+    fill(dataset, tmp_path, per_class=40)
+    events = []
+    record = train(
+        dataset,
+        TrainSettings(backbone="small_cnn", input_size=48, epochs=25, batch_size=16),
+        progress=events.append,
+    )
+    assert record.status == "complete"
+    assert record.metrics["val_accuracy"] >= 0.95
+    assert record.metrics["val_count"] >= 10
+    assert record.device  # e.g. "CPU (no GPU found)"
+    # The events the Train view draws: batches and epochs with their logs, and named phases.
+    batches = [e for e in events if e.kind == "batch"]
+    epochs = [e for e in events if e.kind == "epoch"]
+    assert batches and epochs
+    assert {"loss", "accuracy", "epoch", "batch"} <= set(batches[0].logs)
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(epochs[-1].logs)
+    assert [e.done for e in epochs] == list(range(1, len(epochs) + 1))
+    assert {"loading backbone", "decoding", "fitting", "evaluating", "saving"} <= {
+        e.phase for e in events
+    }
+    assert len(record.curves["val_loss"]) == len(epochs)
+
+
+def test_fast_mode_saves_a_run_and_reuses_features(dataset, tmp_path, tiny):
+    fill(dataset, tmp_path, per_class=30)
+    settings = TrainSettings(backbone=tiny, epochs=40, batch_size=16, learning_rate=3e-3)
+    first = train(dataset, settings)
+    assert first.metrics["embedded_images"] == 60
+    assert first.metrics["val_accuracy"] >= 0.95
+
+    sidecar = json.loads((first.dir / "run.json").read_text())
+    assert sidecar["classes"] == [HOT_DOG, NOT_HOT_DOG]
+    assert sidecar["backbone"] == tiny and sidecar["input_size"] == 48
+    assert sidecar["dataset_fingerprint"] == dataset.fingerprint()
+    assert {"keras", "backend"} <= set(sidecar["versions"])
+    confusion = np.array(sidecar["metrics"]["confusion"])
+    assert confusion.sum() == first.metrics["val_count"]
+    assert set(sidecar["metrics"]["per_class"]) == {HOT_DOG, NOT_HOT_DOG}
+    assert (dataset.studio_dir / "features").is_dir()
+
+    # Ten new labels: the second run embeds only those.
+    fill(dataset, tmp_path, per_class=5, seed=1)
+    second = train(dataset, settings)
+    assert second.metrics["embedded_images"] == 10
+    assert second.metrics["train_count"] + second.metrics["val_count"] == 70
+    assert [r.id for r in list_runs(dataset)] == [second.id, first.id]
+    assert current_run(dataset).id == second.id
+    assert load_run(second.dir).metrics == second.metrics
+
+    # The saved model takes raw RGB files and agrees with the labels it learned.
+    predictor = Predictor(second.model_path)
+    items = dataset.items(HOT_DOG)[:5] + dataset.items(NOT_HOT_DOG)[:5]
+    answers = list(predictor.predict_paths([item.path for item in items]))
+    right = sum(a["label"] == item.label for a, item in zip(answers, items, strict=True))
+    assert right >= 9
+
+
+def test_stop_during_an_epoch_keeps_the_best_weights(dataset, tmp_path, tiny):
+    fill(dataset, tmp_path, per_class=30)
+    cancel = CancelToken()
+
+    def progress(event):
+        if event.kind == "batch" and event.logs["epoch"] == 3 and event.logs["batch"] == 1:
+            cancel.cancel()
+
+    record = train(
+        dataset,
+        TrainSettings(backbone=tiny, epochs=50, batch_size=8, patience=50),
+        progress=progress,
+        cancel=cancel,
+    )
+    assert record.status == "stopped"
+    assert len(record.curves["loss"]) == 4  # Keras finishes the epoch's validation pass
+    assert record.model_path.is_file()
+    # The kept weights are those of the epoch with the lowest validation loss.
+    best = int(np.argmin(record.curves["val_loss"]))
+    assert record.metrics["val_accuracy"] == pytest.approx(record.curves["val_accuracy"][best])
+    assert current_run(dataset).id == record.id
+    Predictor(record.model_path)
+
+
+def test_finetune_mode_warms_up_then_trains_the_backbone_top(dataset, tmp_path, tiny):
+    fill(dataset, tmp_path, per_class=20)
+    record = train(dataset, TrainSettings(backbone=tiny, mode="finetune", epochs=3, batch_size=16))
+    assert record.status == "complete"
+    assert len(record.curves["loss"]) == 3 + 3  # warm-up epochs, then fine-tune epochs
+    assert record.settings["mode"] == "finetune"
+    assert Predictor(record.model_path).input_size == 48
+
+
+def test_too_few_labels_is_a_clear_error(dataset, tmp_path, tiny):
+    fill(dataset, tmp_path, per_class=1)
+    with pytest.raises(StudioError, match="at least 2 images of each class"):
+        train(dataset, TrainSettings(backbone=tiny))
