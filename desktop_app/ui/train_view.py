@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, Qt, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, QThread, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -64,6 +64,7 @@ class TrainView(QWidget):
 
     title = "Train"
     model_trained = Signal(object)  # RunRecord: a new current model exists
+    status_message = Signal(str)  # the main window shows it in the status bar
 
     def __init__(self, session: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +76,7 @@ class TrainView(QWidget):
         self._stopping = False
         self._elapsed = QElapsedTimer()
         self._workers_alive: dict[QThread, TrainWorker] = {}
+        self._training_dataset: Any = None
 
         self.settings_panel = TrainSettingsPanel()
         self.summary = QLabel()
@@ -141,6 +143,10 @@ class TrainView(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(splitter)
 
+        # Quitting mid-run: stop, and let the worker save the best model before the app exits.
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
         session.opened.connect(self._dataset_opened)
         session.closed.connect(self._dataset_closed)
         session.changed.connect(lambda *_: self._update_summary())
@@ -235,6 +241,7 @@ class TrainView(QWidget):
         self._set_button("Stop", running=True)
         self._elapsed.start()
 
+        self._training_dataset = self.dataset
         self.worker = TrainWorker(self.dataset, values)
         self.thread = QThread(self)
         self.worker.moveToThread(self.thread)
@@ -259,8 +266,12 @@ class TrainView(QWidget):
         self.train_button.setEnabled(False)
 
     def wait_until_done(self, msecs: int = 60000) -> bool:
-        """For closing the window: blocks until the worker thread has ended."""
+        """Blocks until the worker thread has ended (its last signals then wait in the queue)."""
         return self.thread.wait(msecs) if self.thread is not None else True
+
+    def shutdown(self) -> None:
+        self.stop()
+        self.wait_until_done(120000)
 
     def _on_progress(self, event: Progress) -> None:
         if self.worker is None:
@@ -280,6 +291,8 @@ class TrainView(QWidget):
 
     def _on_finished(self, record: Any) -> None:
         self._end_run()
+        if self._training_dataset is not self.dataset:
+            return  # the dataset was closed while it trained; its run is saved with it
         took = format_duration(self._elapsed.elapsed() / 1000)
         accuracy = (record.metrics or {}).get("val_accuracy")
         result = "" if accuracy is None else f"{float(accuracy):.1%} validation accuracy"
@@ -295,6 +308,7 @@ class TrainView(QWidget):
         self.runs_list.blockSignals(False)
         self.results.show_run(record, self.dataset)
         self.model_trained.emit(record)
+        self.status_message.emit(self.message.text())
 
     def _on_failed(self, message: str) -> None:
         self._end_run()
