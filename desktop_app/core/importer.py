@@ -17,14 +17,23 @@ from pathlib import Path
 
 from desktop_app.core.dataset import UNLABELED, Dataset, Item
 from desktop_app.core.errors import BadImage
+from desktop_app.core.hashing import content_hash
+from desktop_app.core.imaging import read_bytes
 from desktop_app.core.progress import CancelToken, EtaClock, Progress, ProgressCallback, emit
-from desktop_app.core.staging import IMAGE_EXTENSIONS, StagedFile, stage_file
+from desktop_app.core.staging import IMAGE_EXTENSIONS, StagedFile, stage_bytes
 from desktop_app.core.undo import Move, Step
 
 BATCH_SIZE = 128  # files per index transaction
 BATCH_SECONDS = 0.5  # ... or sooner, so the window shows new images while a long import runs
 EVENT_SECONDS = 0.05  # a progress event every 50 ms ...
 EVENT_FRACTION = 0.01  # ... or every 1% of the files, whichever comes first
+
+
+@dataclass(frozen=True)
+class AlreadyThere:
+    """A file whose exact bytes the dataset already holds: found by hash alone, never decoded."""
+
+    hash: str
 
 
 @dataclass
@@ -112,11 +121,18 @@ def import_paths(
             pending.clear()
         last_flush = time.monotonic()
 
+    known = frozenset(hash for hash, _label in dataset.index.label_pairs())
     try:
-        for path, outcome in _staged_in_order(files, dataset.staging_dir, cancel):
+        for path, outcome in _staged_in_order(files, dataset.staging_dir, known, cancel):
+            if isinstance(outcome, AlreadyThere):
+                item = dataset.get(outcome.hash)
+                if item is None:  # trashed since the import began: stage it, so it comes back
+                    outcome = _stage_one(path, dataset.staging_dir, frozenset())
+                else:
+                    report.duplicates.append((str(path), item))
             if isinstance(outcome, StagedFile):
                 pending.append((str(path), outcome))
-            else:
+            elif isinstance(outcome, str):
                 report.skipped.append((str(path), outcome))
             done += 1
             now = time.monotonic()
@@ -138,8 +154,8 @@ def import_paths(
 
 
 def _staged_in_order(
-    files: list[Path], staging_dir: Path, cancel: CancelToken | None
-) -> Iterator[tuple[Path, StagedFile | str]]:
+    files: list[Path], staging_dir: Path, known: frozenset[str], cancel: CancelToken | None
+) -> Iterator[tuple[Path, StagedFile | AlreadyThere | str]]:
     """Stage files in a small thread pool, yielding results in order with a bounded number in flight.
 
     Only a few dozen files are in memory at once, whatever the size of the import.
@@ -154,7 +170,7 @@ def _staged_in_order(
                     path = next(queue, None)
                     if path is None:
                         break
-                    in_flight.append((path, pool.submit(_stage_one, path, staging_dir)))
+                    in_flight.append((path, pool.submit(_stage_one, path, staging_dir, known)))
                 if not in_flight or (cancel and cancel.cancelled):
                     return
                 path, future = in_flight.popleft()
@@ -170,12 +186,18 @@ def _staged_in_order(
                         outcome.temp_path.unlink(missing_ok=True)
 
 
-def _stage_one(path: Path, staging_dir: Path) -> StagedFile | str:
-    """The staged file, or the one-line reason it is skipped."""
+def _stage_one(
+    path: Path, staging_dir: Path, known: frozenset[str]
+) -> StagedFile | AlreadyThere | str:
+    """The staged file, AlreadyThere for bytes the dataset has, or the one-line reason it is skipped."""
     if path.suffix.lower() not in IMAGE_EXTENSIONS and path.exists() and not path.is_dir():
         return f"not an image file ({path.suffix.lower()})"
     try:
-        return stage_file(path, staging_dir)
+        data = read_bytes(path)
+        digest = content_hash(data)
+        if digest in known:
+            return AlreadyThere(digest)
+        return stage_bytes(data, staging_dir, name=path.name, source=str(path), digest=digest)
     except BadImage as error:
         return str(error).removeprefix(f"{path.name}: ")
 

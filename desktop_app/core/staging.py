@@ -65,7 +65,9 @@ def stage_file(path: Path, staging_dir: Path) -> StagedFile:
     return stage_bytes(read_bytes(path), staging_dir, name=path.name, source=str(path))
 
 
-def stage_bytes(data: bytes, staging_dir: Path, *, name: str, source: str | None) -> StagedFile:
+def stage_bytes(
+    data: bytes, staging_dir: Path, *, name: str, source: str | None, digest: str | None = None
+) -> StagedFile:
     """Validate data as an image and write it to staging_dir; raises BadImage with the reason.
 
     Formats Keras cannot read from a class folder (WebP, TIFF, ...) are stored as PNG instead.
@@ -75,8 +77,8 @@ def stage_bytes(data: bytes, staging_dir: Path, *, name: str, source: str | None
     if ext is None:
         data = encode(open_image_bytes(data, name), "PNG")
         facts = probe_bytes(data, name)
-        ext = ".png"
-    return _write_staged(data, staging_dir, ext, facts, source)
+        ext, digest = ".png", None
+    return _write_staged(data, staging_dir, ext, facts, source, digest)
 
 
 def stage_image(
@@ -97,9 +99,14 @@ def encode(image: Image.Image, fmt: str) -> bytes:
 
 
 def _write_staged(
-    data: bytes, staging_dir: Path, ext: str, facts: ImageFacts, source: str | None
+    data: bytes,
+    staging_dir: Path,
+    ext: str,
+    facts: ImageFacts,
+    source: str | None,
+    digest: str | None = None,
 ) -> StagedFile:
-    digest = content_hash(data)
+    digest = digest or content_hash(data)
     fd, temp = tempfile.mkstemp(prefix=digest[:16] + "-", suffix=".part", dir=staging_dir)
     try:
         with os.fdopen(fd, "wb") as file:
