@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtMultimedia import QVideoFrame, QVideoSink
 from PySide6.QtWidgets import (
@@ -143,8 +143,10 @@ class LiveView(QWidget):
         if session is not None:
             session.opened.connect(lambda _dataset: self.check_model())
             session.closed.connect(self.check_model)
+        self._resume_on_show = False
         self.converter.start()
         self._fill_cameras()
+        QCoreApplication.instance().aboutToQuit.connect(self.shutdown)
 
     # -- the model -----------------------------------------------------------------------
 
@@ -162,9 +164,9 @@ class LiveView(QWidget):
         if self.worker is None:
             worker = PredictWorker(self.pictures, self.model_locator, self.predictor_factory)
             worker.threshold = self.threshold_box.value()
-            worker.heatmap_enabled = self.heatmap_box.isChecked()
+            worker.set_heatmap(self.heatmap_box.isChecked())
             worker.verdict.connect(self._show_verdict)
-            worker.heatmap_ready.connect(lambda heat, _id: self.picture.set_heatmap(heat))
+            worker.heatmap_ready.connect(self._show_heatmap)
             worker.model_ready.connect(self._on_model_ready)
             worker.model_missing.connect(self._on_model_missing)
             worker.folder_item.connect(self.folder_grid.add)
@@ -303,6 +305,10 @@ class LiveView(QWidget):
     def _show_verdict(self, _label: str, score: float, rate: float, latency_ms: float, _id: int):
         self.picture.set_verdict(score, rate, latency_ms)
 
+    def _show_heatmap(self, heat, _frame_id: int) -> None:
+        if self.heatmap_box.isChecked():  # one may arrive just after switching off
+            self.picture.set_heatmap(heat)
+
     @property
     def frames_dropped(self) -> int:
         return self.raw.dropped + self.pictures.dropped
@@ -320,7 +326,7 @@ class LiveView(QWidget):
         if not on:
             self.picture.set_heatmap(None)
         if self.worker is not None:
-            self.worker.heatmap_enabled = on
+            self.worker.set_heatmap(on)
 
     # -- feedback into the dataset -------------------------------------------------------
 
@@ -390,13 +396,25 @@ class LiveView(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self.check_model()
+        self.check_model()  # a run may have finished while another tab was showing
+        if self._resume_on_show and self.source is not None:
+            self.source.start()
+        self._resume_on_show = False
         self.setFocus()
 
+    def hideEvent(self, event) -> None:
+        # Another tab: stop spending the CPU on a picture nobody sees.
+        playing = isinstance(self.source, CameraSource) or getattr(self.source, "playing", False)
+        if playing and not self.window().isMinimized():
+            self._resume_on_show = True
+            self.source.pause() if isinstance(self.source, VideoFileSource) else self.source.stop()
+        super().hideEvent(event)
+
     def shutdown(self) -> None:
-        """Stop the source and both threads (the window calls this when closing)."""
+        """Stop the source and both threads (on close, and when the application quits)."""
         self._stop_source()
-        self.converter.stop()
+        if self.converter.isRunning():
+            self.converter.stop()
         if self.worker is not None:
             self.worker.stop()
             self.worker = None

@@ -72,6 +72,8 @@ class PredictWorker(QThread):
         self._folders: queue.Queue[list[Path]] = queue.Queue()
         self._last_picture: Picture | None = None
         self._recent: deque[float] = deque(maxlen=120)
+        self._heatmap_due = threading.Event()
+        self._since_heatmap = 0
 
     # -- called from the GUI thread ------------------------------------------------------
 
@@ -81,6 +83,12 @@ class PredictWorker(QThread):
 
     def predict_folder(self, paths: list[Path]) -> None:
         self._folders.put(list(paths))
+
+    def set_heatmap(self, on: bool) -> None:
+        """Heatmaps on or off; switched on, the picture on screen gets one straight away."""
+        self.heatmap_enabled = on
+        if on:
+            self._heatmap_due.set()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -95,15 +103,14 @@ class PredictWorker(QThread):
                 self._recheck.clear()
                 self._load_current_model()
             self._run_folder_jobs()
+            if self._heatmap_due.is_set():
+                self._heatmap_due.clear()
+                _report_bugs(self._heatmap_for_last_picture)
             picture = self.pictures.take(timeout=0.1)
             if picture is not None:
                 self._last_picture = picture
-                try:
-                    self._predict(picture)
-                except Exception:  # a bug, not the user's: keep the live view alive, say where
-                    traceback.print_exc()
-                finally:
-                    self.handled += 1
+                _report_bugs(self._predict, picture)
+                self.handled += 1
 
     def _load_current_model(self) -> None:
         try:
@@ -139,10 +146,23 @@ class PredictWorker(QThread):
         latency_ms = (done - picture.arrived) * 1000.0
         label = label_for(score, self.threshold)
         self.verdict.emit(label, score, self._rate(done), latency_ms, picture.frame_id)
-        if self.heatmap_enabled and self.verdicts % self.heatmap_every == 1 % self.heatmap_every:
-            from desktop_app.ml.gradcam import heatmap
+        self._since_heatmap += 1
+        # Grad-CAM costs several predictions: on video only every Nth verdict, on a still every time.
+        if self.heatmap_enabled and (
+            self._since_heatmap >= self.heatmap_every or picture.time_s is None
+        ):
+            self._emit_heatmap(pixels, picture.frame_id)
 
-            self.heatmap_ready.emit(heatmap(self.predictor, pixels), picture.frame_id)
+    def _emit_heatmap(self, pixels, frame_id: int) -> None:
+        from desktop_app.ml.gradcam import heatmap
+
+        self._since_heatmap = 0
+        self.heatmap_ready.emit(heatmap(self.predictor, pixels), frame_id)
+
+    def _heatmap_for_last_picture(self) -> None:
+        if self.predictor is not None and self._last_picture is not None:
+            pixels = rgb_array(self._last_picture.image, self.predictor.input_size)
+            self._emit_heatmap(pixels, self._last_picture.frame_id)
 
     def _rate(self, now: float) -> float:
         """Verdicts per second over the last second (0 until there are two)."""
@@ -166,6 +186,14 @@ class PredictWorker(QThread):
                 self.folder_item.emit(result)
                 count += 1
             self.folder_done.emit(count)
+
+
+def _report_bugs(work, *args) -> None:
+    """A bug (not the user's doing) is printed, and the live view carries on."""
+    try:
+        work(*args)
+    except Exception:
+        traceback.print_exc()
 
 
 def _thumbnail(path):
