@@ -14,7 +14,13 @@ HELP = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL", help="a .keras model, or a dataset folder")
-    parser.add_argument("paths", metavar="PATH", nargs="+", help="image files or folders")
+    parser.add_argument("paths", metavar="PATH", nargs="*", help="image files or folders")
+    parser.add_argument(
+        "--video",
+        metavar="FILE",
+        help="a video file: one JSON line per analysed frame (time_s, label, score), through the"
+        " Live view's pipeline",
+    )
     parser.add_argument(
         "--json", action="store_true", help="one JSON object a line: path, label, score (or error)"
     )
@@ -40,6 +46,14 @@ def run(args: argparse.Namespace) -> int:
     from desktop_app.ml.predict import Predictor
     from desktop_app.ml.runs import model_path_for
 
+    if args.video:
+        from desktop_app.ui.live.video_cli import predict_video
+
+        predict_video(model_path_for(args.model), args.video)
+        return 0
+    if not args.paths:
+        print("error: name image files or folders, or --video FILE.", file=sys.stderr)
+        return 2
     predictor = Predictor(model_path_for(args.model))
     failed = 0
     for answer in predictor.predict_paths(list(image_paths(args.paths))):
