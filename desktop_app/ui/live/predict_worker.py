@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QThread, Signal
 
 from desktop_app.core.errors import StudioError
@@ -131,6 +132,9 @@ class PredictWorker(QThread):
             self.model_missing.emit(str(error))
             return
         self.model_path = Path(path)
+        # The first prediction traces the compiled step; do it now, not on the first real frame.
+        size = self.predictor.input_size
+        self.predictor.predict_image(np.zeros((size, size, 3), np.uint8))
         self.model_ready.emit(str(path))
         if self._last_picture is not None:  # a still picture gets its verdict from the new model
             self._predict(self._last_picture)
