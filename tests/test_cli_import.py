@@ -110,3 +110,24 @@ def test_the_real_photos_import_with_the_counts_of_their_manifest(tmp_path):
         assert report["added"] == expected[label] and report["skipped"] == []
     stats = json.loads(hotdog_studio("stats", root, "--json").stdout)
     assert stats["counts"] == {**expected, UNLABELED: 0}
+
+
+def test_progress_is_one_final_line_when_stderr_is_not_a_terminal():
+    import io
+
+    from desktop_app.commands._terminal import TerminalProgress
+    from desktop_app.core.progress import Progress
+
+    quiet = io.StringIO()
+    with TerminalProgress(quiet, interactive=False) as bar:
+        for done in range(0, 101, 10):
+            bar(Progress("importing", done, 100, f"file{done}.jpg"))
+    assert quiet.getvalue() == "importing 100/100: file100.jpg\n"
+    drawn = io.StringIO()
+    with TerminalProgress(drawn, interactive=True) as bar:
+        bar(Progress("importing", 0, 4))
+        bar(Progress("fitting", 2, 10, kind="epoch", logs={"loss": 0.5}))
+        bar(Progress("importing", 4, 4, "done"))
+    text = drawn.getvalue()
+    assert "\r" in text and "[########################]" in text and "4/4" in text
+    assert "fitting 2/10  loss 0.5\n" in text and text.endswith("\n")

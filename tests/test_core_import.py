@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from desktop_app.core.dataset import HOT_DOG, NOT_HOT_DOG, UNLABELED
 from desktop_app.core.hashing import file_hash
 from desktop_app.core.importer import import_paths, iter_image_files
@@ -125,3 +127,26 @@ def test_importing_a_folder_that_holds_the_dataset_skips_the_dataset(tmp_path, m
         second = import_paths(inside, [tmp_path / "photos"])
     assert len(first.added) == 1
     assert len(second.added) == 0 and len(second.duplicates) == 1
+
+
+def test_importing_a_trashed_photo_again_brings_it_back(dataset, make_image):
+    path = make_image()
+    item = import_paths(dataset, [path], HOT_DOG).added[0]
+    dataset.trash([item.hash])
+    report = import_paths(dataset, [path], NOT_HOT_DOG)
+    assert [i.hash for i in report.added] == [item.hash]
+    assert dataset.get(item.hash).label == NOT_HOT_DOG and dataset.trashed() == []
+
+
+def test_an_import_thread_and_label_changes_on_another_thread_interleave(dataset, make_image):
+    """The window labels while its import worker runs: both land, folders and index agree."""
+    first = [dataset.add_file(make_image()).item for _ in range(5)]
+    paths = [make_image() for _ in range(60)]
+    worker = threading.Thread(target=import_paths, args=(dataset, paths, NOT_HOT_DOG))
+    worker.start()
+    for item in first:
+        dataset.set_label([item.hash], HOT_DOG)
+    worker.join()
+    assert dataset.counts() == {HOT_DOG: 5, NOT_HOT_DOG: 60, UNLABELED: 0}
+    for item in dataset.items():
+        assert item.path.parent.name == item.label and item.path.exists()

@@ -379,7 +379,7 @@ class Dataset:
 
     def _add_staged(self, staged: list[StagedFile], label: str) -> list[AddResult]:
         results, moves = self.store(staged, label)
-        self._undo.push(Step("add", tuple(moves)))
+        self.record(Step("add", tuple(moves)))
         return results
 
     def store(self, staged: list[StagedFile], label: str) -> tuple[list[AddResult], list[Move]]:
@@ -450,7 +450,8 @@ class Dataset:
 
     def record(self, step: Step) -> None:
         """Add a step to the undo history (the importer records one step per import)."""
-        self._undo.push(step)
+        with self._write:  # not between an undo's peek and its pop on another thread
+            self._undo.push(step)
 
     def _put_back(self, placed: list[Path], restored: list[tuple[Row, str]]) -> None:
         restored_names = {row.name: row for row, _label in restored}
