@@ -514,8 +514,9 @@ class Dataset:
             step = self._undo.peek_undo()
             if step is None:
                 return False
-            self._move(step.backward(), "undo")
+            moves = self._move(step.backward(), "undo")
             self._undo.undone()
+        self._announce(moves)
         return True
 
     def redo(self) -> bool:
@@ -524,14 +525,16 @@ class Dataset:
             step = self._undo.peek_redo()
             if step is None:
                 return False
-            self._move(step.forward(), "redo")
+            moves = self._move(step.forward(), "redo")
             self._undo.redone()
+        self._announce(moves)
         return True
 
     def _change(self, action: str, wanted: list[tuple[str, str]]) -> None:
         with self._write:
             moves = self._move(wanted, action)
             self._undo.push(Step(action, tuple(moves)))
+        self._announce(moves)
 
     def _move(self, wanted: list[tuple[str, str]], action: str) -> list[Move]:
         """Rename each file to its new folder, then record all of it in one transaction.
@@ -579,11 +582,14 @@ class Dataset:
                 raise
             if done:
                 self._changed()
-        events: dict[str, list[str]] = {}
-        for row, target in done:
-            events.setdefault(_kind_of(row.label, target), []).append(row.hash)
-        self._notify([ChangeEvent(kind, tuple(hashes)) for kind, hashes in events.items()])
         return [(row.hash, row.label, target) for row, target in done]
+
+    def _announce(self, moves: list[Move]) -> None:
+        """Tell subscribers, once the write lock is released (a slow view must not hold up writers)."""
+        events: dict[str, list[str]] = {}
+        for hash, before, after in moves:
+            events.setdefault(_kind_of(before, after), []).append(hash)
+        self._notify([ChangeEvent(kind, tuple(hashes)) for kind, hashes in events.items()])
 
     # -- change notification ---------------------------------------------------------------------
     def subscribe(self, callback: Callable[[ChangeEvent], None]) -> None:
