@@ -62,6 +62,8 @@ def resolve_weights(
         raise WeightsMissing(missing.format(why=" (downloads are off)"))
     try:
         _download(download_url(spec, base_url), target, progress, timeout_s)
+    except urllib.error.HTTPError as error:
+        raise WeightsMissing(missing.format(why=f" (HTTP {error.code} {error.reason})")) from None
     except (OSError, urllib.error.URLError, ValueError) as error:
         reason = getattr(error, "reason", None) or error
         raise WeightsMissing(missing.format(why=f" ({reason})")) from None

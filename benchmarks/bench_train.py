@@ -1,0 +1,194 @@
+"""Training benchmark on ../shared/data/hotdog with ../shared/weights. Prints one JSON object.
+
+    .venv/bin/python benchmarks/bench_train.py [--skip-recipe] [--skip-finetune] [--epochs 10]
+
+Measured in the same run, on the same machine (it is shared and noisy, so compare ratios):
+- time to a first model in fast mode, against the floor (decode every image + one plain forward
+  pass of the same backbone) and the usual Keras recipe (image_dataset_from_directory + frozen
+  backbone + fit, same epochs);
+- retraining after ten new labels;
+- accuracy on a held-out fifth (split by file hash; never imported), overall and on the food
+  negatives (manifest groups ending in "food"), in fast and fine-tune modes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+PHOTOS = SHARED / "data" / "hotdog"
+WEIGHTS = SHARED / "weights"
+sys.path.insert(0, str(REPO))
+
+
+def held_out(entry_hash: str) -> bool:
+    return int(entry_hash[:8], 16) % 5 == 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--backbone", default="mobilenet_v2_0.35")
+    parser.add_argument("--skip-recipe", action="store_true")
+    parser.add_argument("--skip-finetune", action="store_true")
+    parser.add_argument("--finetune-epochs", type=int, default=4)
+    options = parser.parse_args()
+    if not PHOTOS.is_dir() or not WEIGHTS.is_dir():
+        print(json.dumps({"skipped": f"needs {PHOTOS} and {WEIGHTS}"}))
+        return 0
+    scratch = Path(tempfile.mkdtemp(prefix="bench-train-"))
+    models_dir = scratch / "keras_home" / "models"
+    models_dir.mkdir(parents=True)
+    for weights in WEIGHTS.glob("*.h5"):
+        (models_dir / weights.name).symlink_to(weights)
+    os.environ["KERAS_HOME"] = str(scratch / "keras_home")
+
+    from desktop_app.core.dataset import Dataset
+    from desktop_app.ml.backbones import get_spec
+    from desktop_app.ml.devices import describe_device
+    from desktop_app.ml.training import TrainSettings, train
+
+    manifest = json.loads((PHOTOS / "manifest.json").read_text())
+    for entry in manifest:
+        entry["hash"] = hashlib.sha256((PHOTOS / entry["file"]).read_bytes()).hexdigest()
+    test = [e for e in manifest if held_out(e["hash"])]
+    pool = [e for e in manifest if not held_out(e["hash"])]
+    late = pool[:: max(1, len(pool) // 10)][:10]  # ten labels added after the first model
+    first = [e for e in pool if e not in late]
+
+    dataset = Dataset.create(scratch / "dataset")
+    for entry in first:
+        dataset.add_file(PHOTOS / entry["file"], entry["label"])
+    result: dict = {
+        "device": describe_device(),
+        "backbone": options.backbone,
+        "images": len(first),
+        "held_out": len(test),
+        "epochs": options.epochs,
+    }
+
+    spec = get_spec(options.backbone)
+    result["floor_s"] = round(floor_seconds(spec, [PHOTOS / e["file"] for e in first]), 2)
+
+    start = time.perf_counter()
+    run = train(dataset, TrainSettings(backbone=options.backbone, epochs=options.epochs))
+    result["first_model_s"] = round(time.perf_counter() - start, 2)
+    result["first_model_vs_floor"] = round(result["first_model_s"] / result["floor_s"], 3)
+    result["first_model_epochs_run"] = len(run.curves["loss"])
+    result["first_model_val_accuracy"] = run.metrics["val_accuracy"]
+
+    for entry in late:
+        dataset.add_file(PHOTOS / entry["file"], entry["label"])
+    start = time.perf_counter()
+    run = train(dataset, TrainSettings(backbone=options.backbone, epochs=options.epochs))
+    result["retrain_after_10_s"] = round(time.perf_counter() - start, 2)
+    result["retrain_embedded"] = run.metrics["embedded_images"]
+
+    run = train(
+        dataset, TrainSettings(backbone=options.backbone)
+    )  # default epochs, cached features
+    result["fast"] = held_out_accuracy(run.model_path, test)
+    result["fast"]["epochs_run"] = len(run.curves["loss"])
+    print(json.dumps(result), file=sys.stderr, flush=True)
+
+    if not options.skip_recipe:
+        result["recipe_s"] = round(recipe_seconds(spec, dataset.root, options.epochs), 2)
+        result["recipe_vs_fast"] = round(result["recipe_s"] / result["first_model_s"], 2)
+        print(json.dumps(result), file=sys.stderr, flush=True)
+    if not options.skip_finetune:
+        start = time.perf_counter()
+        settings = TrainSettings(
+            backbone=options.backbone, mode="finetune", epochs=options.finetune_epochs
+        )
+        run = train(dataset, settings)
+        result["finetune"] = held_out_accuracy(run.model_path, test)
+        result["finetune"]["seconds"] = round(time.perf_counter() - start, 1)
+        result["finetune"]["epochs_run"] = len(run.curves["loss"])
+    dataset.close()
+    result["targets"] = {
+        "first_model_vs_floor": "<= 1.3",
+        "recipe_vs_fast": ">= 5",
+        "retrain_after_10_s": "< 3",
+        "overall": ">= 0.985",
+        "food_negatives": ">= 0.97",
+    }
+    print(json.dumps(result))
+    return 0
+
+
+def floor_seconds(spec, paths) -> float:
+    """Decode every image (same thread pool as training) + one plain forward pass of the backbone."""
+    import numpy as np
+
+    from desktop_app.ml.backbones import build_backbone
+    from desktop_app.ml.features import decoded_batches
+    from desktop_app.ml.model import feature_extractor
+    from desktop_app.ml.weights import resolve_weights
+
+    extractor = feature_extractor(
+        spec, build_backbone(spec, resolve_weights(spec), spec.input_size), spec.input_size
+    )
+    extractor.predict(np.zeros((64, spec.input_size, spec.input_size, 3), np.float32), verbose=0)
+    start = time.perf_counter()
+    images = np.concatenate([b for _, b, _ in decoded_batches(paths, spec.input_size, 64)])
+    extractor.predict(images, batch_size=64, verbose=0)
+    return time.perf_counter() - start
+
+
+def recipe_seconds(spec, root: Path, epochs: int) -> float:
+    """The usual Keras recipe, as a user would write it (tf.data allowed here: it is theirs)."""
+    import keras
+
+    from desktop_app.ml.backbones import build_backbone, preprocessing_layer
+    from desktop_app.ml.weights import resolve_weights
+
+    start = time.perf_counter()
+    size = spec.input_size
+    train_ds, val_ds = keras.utils.image_dataset_from_directory(
+        root,
+        class_names=["hot_dog", "not_hot_dog"],
+        image_size=(size, size),
+        batch_size=32,
+        validation_split=0.2,
+        subset="both",
+        seed=0,
+    )
+    backbone = build_backbone(spec, resolve_weights(spec), size)
+    backbone.trainable = False
+    inputs = keras.Input((size, size, 3))
+    x = preprocessing_layer(spec)(inputs)
+    x = backbone(x, training=False)
+    x = keras.layers.Dropout(0.2)(x)
+    outputs = keras.layers.Dense(2, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0)
+    model.save(Path(tempfile.mkdtemp()) / "recipe.keras")
+    return time.perf_counter() - start
+
+
+def held_out_accuracy(model_path: Path, test: list[dict]) -> dict:
+    from desktop_app.ml.predict import Predictor
+
+    predictor = Predictor(model_path)
+    answers = list(predictor.predict_paths([PHOTOS / e["file"] for e in test]))
+    right = [a.get("label") == e["label"] for a, e in zip(answers, test, strict=True)]
+    food = [r for r, e in zip(right, test, strict=True) if e["group"].endswith("food")]
+    return {
+        "overall": round(sum(right) / len(right), 4),
+        "food_negatives": round(sum(food) / len(food), 4) if food else None,
+        "food_count": len(food),
+        "errors": len(right) - sum(right),
+    }
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
