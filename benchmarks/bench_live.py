@@ -209,7 +209,12 @@ def main() -> int:
             "latency_ms_p95": (live["latency_ms_p95"] or 1e9) <= 100,
             "max_gui_stall_ms": live["max_gui_stall_ms"] <= 50,
         },
+        # The pipeline against the model's own ceiling on this machine, in the same run.
+        "verdicts_vs_reference": round(
+            (live["verdicts_per_s"] or 0) / reference["predict_batch_single_per_s"], 2
+        ),
         "cpu_count": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 1),  # the machine is shared: read with this
     }
     print(json.dumps(result))
     return 0
