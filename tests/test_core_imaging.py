@@ -104,3 +104,12 @@ def test_probe_matches_a_full_decode(make_image):
     facts = probe_bytes(path.read_bytes())
     assert (facts.format, facts.width, facts.height) == ("JPEG", 320, 200)
     assert hamming(facts.phash, dhash(open_image(path))) <= 6
+
+
+def test_a_file_too_big_to_be_a_photo_is_not_read(make_image, monkeypatch):
+    from desktop_app.core import imaging
+
+    path = make_image(size=(200, 200))
+    monkeypatch.setattr(imaging, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(BadImage, match="too large for a photo"):
+        open_image(path)

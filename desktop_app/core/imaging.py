@@ -20,6 +20,8 @@ from desktop_app.core.hashing import dhash
 
 # 120 megapixels: above the largest phone cameras (108 MP), far below what fills memory.
 MAX_PIXELS = 120_000_000
+# Files are read whole; nothing that size is a photo (a video or disk image named .jpg, say).
+MAX_FILE_BYTES = 256_000_000
 # Pillow's own guard, set to agree with ours (it warns above this and raises above twice this).
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
@@ -170,6 +172,11 @@ def read_bytes(path: Path) -> bytes:
     with _reasons(path.name, b""):
         if path.is_dir():
             raise BadImage("a folder, not an image file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise BadImage(
+                f"{size / 1e6:,.0f} MB is too large for a photo (limit {MAX_FILE_BYTES / 1e6:,.0f} MB)"
+            )
         return path.read_bytes()
 
 
