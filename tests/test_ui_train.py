@@ -130,7 +130,7 @@ def test_train_shows_curves_progress_results_history_and_fixes_a_mislabeled_phot
     assert view.runs_list.topLevelItemCount() == 1
     row = view.runs_list.topLevelItem(0)
     assert row.text(1) == "small_cnn" and row.text(2) == "fast"
-    assert "complete" in row.text(4) and "current model" in row.text(4)
+    assert row.text(4) == "complete (current)"
     record = row.data(0, Qt.ItemDataRole.UserRole)
     assert record.model_path.is_file()
 
@@ -187,6 +187,22 @@ def test_stop_ends_cleanly_and_keeps_a_model(qtbot, open_view, tmp_path):
     assert record.status == "stopped"
     assert record.model_path.is_file()
     assert len(record.curves["loss"]) < 300
+
+
+def test_closing_mid_run_stops_and_saves_before_the_dataset_closes(qtbot, open_view, tmp_path):
+    from desktop_app.ml.runs import list_runs
+
+    root = tmp_path / "dataset"
+    make_dataset(root)
+    view = open_view(root)
+    choose(view, epochs=300)
+    press_train(qtbot, view)
+    qtbot.waitUntil(lambda: view.curves.point_count("batch_loss") > 0, timeout=TRAIN_TIMEOUT_MS)
+
+    view.shutdown()  # what the main window calls when it closes
+    assert view.thread is None or view.thread.isFinished()
+    runs = list_runs(view.dataset)
+    assert [run.status for run in runs] == ["stopped"] and runs[0].model_path.is_file()
 
 
 def test_training_problem_is_one_line_in_the_view(qtbot, open_view, tmp_path):

@@ -52,13 +52,14 @@ class _Series:
         self.dirty = False
 
 
-def _plot(title: str, y_label: str) -> pg.PlotWidget:
+def _plot(title: str, y_label: str, legend_offset: tuple[int, int]) -> pg.PlotWidget:
     plot = pg.PlotWidget(background="w")
     plot.setTitle(title, color="#111827", size="11pt")
     plot.setLabel("bottom", "epoch")
     plot.setLabel("left", y_label)
     plot.showGrid(x=True, y=True, alpha=0.25)
-    plot.addLegend(offset=(-10, 10), labelTextColor="#111827")
+    # Negative offsets count from the right/bottom: the legend sits where the curves are not.
+    plot.addLegend(offset=legend_offset, labelTextColor="#111827", brush=(255, 255, 255, 200))
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
     plot.setMenuEnabled(False)
@@ -70,8 +71,8 @@ class CurvesWidget(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.loss_plot = _plot("Loss", "loss")
-        self.accuracy_plot = _plot("Accuracy", "accuracy")
+        self.loss_plot = _plot("Loss", "loss", (-10, 10))  # loss falls: legend top right
+        self.accuracy_plot = _plot("Accuracy", "accuracy", (-10, -10))  # rises: bottom right
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.dataset import HOT_DOG
 from desktop_app.ui.style import label_color, label_title
 from desktop_app.ui.workers import run_in_pool
 
-THUMB_PX = 112
+THUMB_PX = 96
 MAX_CARDS = 60  # more than this is a labeling problem, not a list to click through
 
 
@@ -50,6 +51,12 @@ def _readonly_table(rows: int, columns: int) -> QTableWidget:
     table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return table
+
+
+def _fit_height(table: QTableWidget) -> None:
+    """As tall as its rows: no empty band under a two-row table."""
+    rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+    table.setFixedHeight(table.horizontalHeader().height() + rows + 2 * table.frameWidth())
 
 
 def _cell(text: str) -> QTableWidgetItem:
@@ -83,8 +90,10 @@ class MisclassifiedCard(QFrame):
         layout.addWidget(self.image, alignment=Qt.AlignmentFlag.AlignHCenter)
 
         predicted = str(entry.get("predicted", ""))
-        score = entry.get("score")
-        sure = f" {float(score):.0%}" if score is not None else ""
+        score = entry.get("score")  # the hot-dog probability; say how sure of its own verdict
+        sure = ""
+        if score is not None and len(classes) == 2:
+            sure = f" {float(score) if predicted == HOT_DOG else 1 - float(score):.0%}"
         caption = QLabel(
             f"Labeled <b>{label_title(current_label)}</b><br>"
             f"Model: <b style='color:{label_color(predicted).name()}'>"
@@ -95,6 +104,9 @@ class MisclassifiedCard(QFrame):
         layout.addWidget(caption)
 
         self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        row.setSpacing(4)
+        layout.addLayout(row)
         for label in classes:
             button = QPushButton(f"→ {label_title(label)}")
             colour = label_color(label).name()
@@ -110,7 +122,7 @@ class MisclassifiedCard(QFrame):
                 lambda _=False, lab=label: self.relabel_requested.emit(self.hash, lab)
             )
             self.buttons[label] = button
-            layout.addWidget(button)
+            row.addWidget(button)
 
     def set_image(self, image: QImage) -> None:
         if image.isNull():
@@ -183,7 +195,7 @@ class ResultsPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumHeight(THUMB_PX + 130)
+        scroll.setMinimumHeight(THUMB_PX + 90)
         scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
         layout = QVBoxLayout(self)
@@ -214,7 +226,7 @@ class ResultsPanel(QWidget):
         photos = sum(int(v.get("support", 0)) for v in per_class.values())
         status = "" if run.status == "complete" else f" · {run.status}"
         self.accuracy_caption.setText(
-            f"validation accuracy on {photos} photos it did not train on{status}\n"
+            f"validation accuracy ({photos} photos it did not train on){status}\n"
             f"{run.backbone} · {(run.settings or {}).get('mode', '')} · {run.device}"
         )
         self._fill_per_class(classes, per_class)
@@ -239,6 +251,8 @@ class ResultsPanel(QWidget):
                 value = values.get(key)
                 self.per_class.setItem(row, column, _cell("–" if value is None else f"{value:.1%}"))
             self.per_class.setItem(row, 2, _cell(str(values.get("support", "–"))))
+        self.per_class.resizeRowsToContents()
+        _fit_height(self.per_class)
 
     def _fill_confusion(self, classes: list[str], matrix: list[list[int]]) -> None:
         titles = [label_title(c) for c in classes]
@@ -259,6 +273,8 @@ class ResultsPanel(QWidget):
                     QBrush(QColor("white" if colour.lightness() < 150 else "#111827"))
                 )
                 self.confusion.setItem(row, column, item)
+        self.confusion.resizeRowsToContents()
+        _fit_height(self.confusion)
 
     def _remove_cards(self) -> None:
         for card in self.cards.values():

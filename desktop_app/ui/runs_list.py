@@ -60,7 +60,7 @@ class RunsList(QTreeWidget):
             settings = getattr(run, "settings", None) or {}
             status = str(getattr(run, "status", ""))
             if run.id == current_id:
-                status = f"{status} · current model"
+                status = f"{status} (current)"
             row = QTreeWidgetItem(
                 [
                     run_date(run),
@@ -71,6 +71,8 @@ class RunsList(QTreeWidget):
                 ]
             )
             row.setData(0, RUN_ROLE, run)
+            if run.id == current_id:
+                row.setToolTip(4, "The dataset's current model: the newest run that kept a model.")
             row.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if run.id == current_id:
                 font = QFont(self.font())

@@ -250,8 +250,10 @@ class TrainView(QWidget):
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self.worker.cancelled.connect(self._on_cancelled)
+        # Direct: quit() runs in the worker thread, so the thread ends even while the GUI thread
+        # blocks in shutdown()'s wait (a queued quit would wait for that very GUI thread).
         for signal in (self.worker.finished, self.worker.failed, self.worker.cancelled):
-            signal.connect(self.thread.quit)
+            signal.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
         self.thread.finished.connect(self._thread_ended)
         self._workers_alive[self.thread] = self.worker
         self.thread.start()
@@ -270,6 +272,7 @@ class TrainView(QWidget):
         return self.thread.wait(msecs) if self.thread is not None else True
 
     def shutdown(self) -> None:
+        """The window is closing: stop, and wait while the worker saves the best model so far."""
         self.stop()
         self.wait_until_done(120000)
 
