@@ -23,6 +23,7 @@ class DatasetSession(QObject):
     changed = Signal(str, list)  # kind, hashes: the dataset changed (on the GUI thread)
     failed = Signal(str, str)  # title, one-line message: an open or create went wrong
     recent_changed = Signal()
+    history_moved = Signal()  # an undo or redo was asked for (it runs after the edits before it)
 
     # Carries change events across threads; queued because the session lives on the GUI thread.
     _change_arrived = Signal(object, str, list)
@@ -120,9 +121,11 @@ class DatasetSession(QObject):
 
     def undo(self) -> None:
         self.edit(lambda ds: ds.undo())
+        self.history_moved.emit()
 
     def redo(self) -> None:
         self.edit(lambda ds: ds.redo())
+        self.history_moved.emit()
 
     def wait_for_edits(self, msecs: int = 10000) -> bool:
         return self._edits.waitForDone(msecs)

@@ -75,6 +75,7 @@ class ImportController(QObject):
         self.last_report: Any = None
         self.reports: list[ImportReportDialog] = []
         self.show_reports = True
+        self._label = ""
 
     @property
     def busy(self) -> bool:
@@ -104,15 +105,26 @@ class ImportController(QObject):
             return
         paths, label = self._queue.popleft()
         worker = ImportWorker(self.session.dataset, paths, label)
-        worker.progress.connect(lambda event: self.widget.show_progress(event, label))
+        # Bound methods of this GUI-thread object, so Qt queues the calls to the GUI thread.
+        worker.progress.connect(self._progress)
         worker.finished.connect(self._done)
         worker.failed.connect(self._failed)
         self.worker = worker
+        self._label = label
         self.widget.show_progress(Progress("importing"), label)
         self.widget.cancel_button.setEnabled(True)
         self.widget.show()
         self.thread = start_in_thread(worker, self)
+        self.thread.finished.connect(self._thread_ended)
         self.started.emit(label)
+
+    def _thread_ended(self) -> None:
+        if self.thread is not None and self.thread.isFinished():
+            self.thread = None  # Qt deletes it now; never touch it again
+
+    def _progress(self, event: Progress) -> None:
+        if self.worker is not None:
+            self.widget.show_progress(event, self._label)
 
     def _done(self, report: Any) -> None:
         self.worker = None

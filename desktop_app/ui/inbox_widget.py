@@ -87,6 +87,8 @@ class InboxWidget(QFrame):
         self.queue.reloaded.connect(self._queue_changed)
         self.queue.count_changed.connect(self._update_header)
         self.prefetch.ready.connect(self._image_ready)
+        # After an undo, an image labeled here may come back: stop treating it as gone.
+        session.history_moved.connect(self._pending.clear)
 
     # -- layout ---------------------------------------------------------------------------
 

@@ -57,6 +57,12 @@ class LabelView(QWidget):
         if session.dataset is not None:
             self._set_dataset(session.dataset)
 
+    def shutdown(self) -> None:
+        """Let the decoding threads finish before the dataset they read from closes."""
+        self.thumbnails.set_dataset(None)
+        self.thumbnails.wait_idle()
+        self.inbox.prefetch.wait_idle()
+
     def relabel(self, hashes: list[str], label: str) -> None:
         self.session.set_label(hashes, label)
 

@@ -1,8 +1,9 @@
 """The main window: menus, toolbar, status bar, the welcome page, and the views as tabs.
 
 Views are listed in VIEW_FACTORIES as ("Title", "module:Class"); each class is built as
-Class(session, parent) and receives the shared DatasetSession. A view with a `status_message`
-signal (str) gets its messages shown in the status bar.
+Class(session) and receives the shared DatasetSession. A view with a `status_message` signal
+(str) gets its messages shown in the status bar; a view with a `shutdown()` method has it called
+when the window closes, before the dataset does (stop threads there).
 """
 
 from __future__ import annotations
@@ -48,7 +49,13 @@ def _build_view(target: str, session: DatasetSession) -> QWidget:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, session: DatasetSession | None = None, icon: QIcon | None = None) -> None:
+    def __init__(
+        self,
+        session: DatasetSession | None = None,
+        icon: QIcon | None = None,
+        views: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """views: which of VIEW_FACTORIES to build (all by default)."""
         super().__init__()
         self.session = session or DatasetSession(self)
         self.setWindowTitle(app_settings.APPLICATION)
@@ -74,7 +81,7 @@ class MainWindow(QMainWindow):
         self._make_toolbar()
 
         self.views: dict[str, QWidget] = {}
-        for title, target in VIEW_FACTORIES:
+        for title, target in VIEW_FACTORIES if views is None else views:
             self.add_view(_build_view(target, self.session), title)
         self.label_view = self.views.get("Label")
         if self.label_view is not None:
@@ -320,5 +327,9 @@ class MainWindow(QMainWindow):
         store.setValue(app_settings.STATE_KEY, self.saveState())
         self.imports.cancel()
         self.imports.wait()
+        for view in self.views.values():  # views stop their threads before the dataset closes
+            shutdown = getattr(view, "shutdown", None)
+            if callable(shutdown):
+                shutdown()
         self.session.close()
         super().closeEvent(event)
