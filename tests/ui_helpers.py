@@ -13,14 +13,15 @@ from PySide6.QtWidgets import QApplication, QWidget
 TEST_ORG = "HotDogStudioTests"
 
 
-def isolate_settings(folder: Path) -> None:
-    """Point QSettings at a folder of the test's own, under a test organization."""
+def isolate_settings(folder: Path, fresh: bool = True) -> None:
+    """Point QSettings at a folder of the test's own, under a test organization (emptied if fresh)."""
     folder.mkdir(parents=True, exist_ok=True)
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
     QCoreApplication.setOrganizationName(TEST_ORG)
     QCoreApplication.setApplicationName("Hot Dog Studio Tests")
-    QSettings().clear()
+    if fresh:
+        QSettings().clear()
 
 
 def make_photos(
@@ -108,7 +109,11 @@ def seed_dataset(root: Path, photos: Path, counts: dict[str, int]) -> dict[str, 
 
 
 def open_window(
-    qtbot, settings_dir: Path, dataset_root: Path | None = None, all_views: bool = False
+    qtbot,
+    settings_dir: Path,
+    dataset_root: Path | None = None,
+    all_views: bool = False,
+    fresh: bool = True,
 ):
     """A shown, active main window (closed by qtbot at the end), with dataset_root open.
 
@@ -117,7 +122,7 @@ def open_window(
     from desktop_app.ui.main_window import VIEW_FACTORIES, MainWindow
     from desktop_app.ui.style import STYLESHEET
 
-    isolate_settings(settings_dir)
+    isolate_settings(settings_dir, fresh)
     QApplication.instance().setStyleSheet(STYLESHEET)
     label_only = [(title, target) for title, target in VIEW_FACTORIES if title == "Label"]
     window = MainWindow(views=None if all_views else label_only)

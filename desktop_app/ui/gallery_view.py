@@ -142,6 +142,11 @@ class GalleryPanel(QFrame):
     def set_dataset(self, dataset: Any) -> None:
         self.model.set_dataset(dataset)
 
+    def thumbnails_shown(self) -> bool:
+        """Whether every row has its thumbnail loaded (not the placeholder)."""
+        cache = self.model.thumbnails
+        return all(cache.get(h) is not None for h in self.model.hashes())
+
     def _update_header(self, count: int) -> None:
         self.header.setText(f"{label_title(self.label)}  ({count:,})")
 

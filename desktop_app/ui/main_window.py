@@ -59,7 +59,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.session = session or DatasetSession(self)
         self.setWindowTitle(app_settings.APPLICATION)
-        self.setMinimumSize(900, 600)
+        self.setMinimumSize(720, 520)
         self.resize(1280, 820)
         self.message_box: QMessageBox | None = None
 
