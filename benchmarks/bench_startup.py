@@ -29,7 +29,7 @@ TARGETS_S = {"venv": 1.0, "bundle": 2.0}
 def clean_env(home: Path) -> dict[str, str]:
     """A fresh user: no last dataset to reopen, no settings; offscreen unless a display is asked."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTDOG_", "KERAS_", "XDG_"))}
-    env.update(HOME=str(home), HOTDOG_STARTUP_PROBE="1", TF_CPP_MIN_LOG_LEVEL="2")
+    env.update(HOME=str(home), HOTDOG_STARTUP_PROBE="1")
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     return env
 
@@ -41,14 +41,14 @@ def time_to_exit(command: list[str], env: dict[str, str]) -> float:
 
 
 def time_to_first_paint(command: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Spawn the app and read stderr until its first-paint line; the app quits by itself."""
+    """Spawn the app and read stdout until its first-paint line; the app quits by itself."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
     seen = []
     try:
-        for line in process.stderr:
+        for line in process.stdout:
             seen.append(line)
             if line.startswith(MARKER):
                 wall = time.perf_counter() - started
