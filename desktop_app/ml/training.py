@@ -7,6 +7,7 @@ Every run ends as one `.keras` model taking raw RGB, saved with its run.json in 
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ MODES = ("fast", "finetune")
 EMBED_BATCH = 64
 WARMUP_EPOCHS = 10
 FINETUNE_LR_FACTOR = 0.1
+HEAD_STEPS_PER_EXECUTION = 4  # batches per call into the backend: the head's steps are tiny
 
 
 @dataclass
@@ -91,7 +93,11 @@ def train(
     emit(progress, Progress("loading backbone", 0, 1, message=spec.title))
     weights = resolve_weights(spec, allow_download=settings.allow_download, progress=progress)
     with distribution_scope():
-        backbone = build_backbone(spec, weights, size)
+        # Fast mode never changes the backbone: keep it (and its traced forward pass) for retraining.
+        frozen = spec.pretrained and settings.mode == "fast"
+        backbone = (
+            _frozen_backbone(spec, weights, size) if frozen else build_backbone(spec, weights, size)
+        )
         emit(progress, Progress("loading backbone", 1, 1, message=spec.title))
         curves = Curves()
         stop = StopOnCancel(cancel)
@@ -111,7 +117,7 @@ def train(
                 probabilities = _predict(inference, arrays)
             else:
                 inference = models.full_model(spec, backbone, head, size)
-                probabilities = _predict(
+                probabilities = _predict_direct(
                     head, cache.get([it.hash for it in data.val]) if data.val else None
                 )
         else:
@@ -165,7 +171,7 @@ def _embed_missing(dataset, spec: BackboneSpec, backbone, size, data: _Data, pro
     todo = [it for it in everything if it.hash not in cache.vectors]
     cache.embedded_now = len(todo)
     if todo:
-        extractor = models.feature_extractor(spec, backbone, size)
+        extractor = _extractor_for(spec, backbone, size)
         emit(progress, Progress("embedding", 0, len(todo), message=f"{len(todo)} new images"))
         features, indices, failures = embed_paths(
             extractor.predict_on_batch,
@@ -181,6 +187,31 @@ def _embed_missing(dataset, spec: BackboneSpec, backbone, size, data: _Data, pro
             emit(progress, Progress("embedding", kind="message", message=f"skipped: {error}"))
         cache.save()
     return cache
+
+
+_frozen: dict[tuple, object] = {}
+_extractors: dict[int, object] = {}
+_cache_lock = threading.Lock()
+
+
+def _frozen_backbone(spec: BackboneSpec, weights, size: int):
+    """One frozen backbone per (backbone, size, weights file) for this process's fast-mode runs."""
+    key = (spec.name, size, str(weights))
+    with _cache_lock:
+        if key not in _frozen:
+            _frozen[key] = build_backbone(spec, weights, size)
+        return _frozen[key]
+
+
+def _extractor_for(spec: BackboneSpec, backbone, size: int):
+    """The feature extractor around a cached backbone is kept too, so it is traced only once."""
+    with _cache_lock:
+        cached = [b for b in _frozen.values() if b is backbone]
+        if not cached:
+            return models.feature_extractor(spec, backbone, size)
+        if id(backbone) not in _extractors:
+            _extractors[id(backbone)] = models.feature_extractor(spec, backbone, size)
+        return _extractors[id(backbone)]
 
 
 def _drop_failed(data: _Data, cache: FeatureCache) -> _Data:
@@ -241,6 +272,8 @@ def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: b
         optimizer=keras.optimizers.Adam(settings.learning_rate),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
+        jit_compile=False,  # compiling a two-layer head costs more than it saves
+        steps_per_execution=HEAD_STEPS_PER_EXECUTION,
     )
     epochs = min(settings.epochs, WARMUP_EPOCHS) if warmup else settings.epochs
     total = epochs + settings.epochs if warmup else epochs
@@ -367,6 +400,14 @@ def _predict(model, x) -> np.ndarray | None:
     if x is None or len(x) == 0:
         return None
     return np.asarray(model.predict(x, batch_size=EMBED_BATCH, verbose=0), dtype=np.float32)
+
+
+def _predict_direct(model, x) -> np.ndarray | None:
+    """One call on a small array: cheaper than tracing predict() for a fresh head."""
+    if x is None or len(x) == 0:
+        return None
+    keras = keras_module()
+    return np.asarray(keras.ops.convert_to_numpy(model(x, training=False)), dtype=np.float32)
 
 
 def _versions() -> dict:
