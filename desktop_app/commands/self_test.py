@@ -183,6 +183,8 @@ def _headless() -> None:
     has_display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     if sys.platform.startswith("linux") and not has_display:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # Qt Multimedia lists every optional library it did not find (VA-API, PipeWire): noise here.
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.*=false")
 
 
 def run(args: argparse.Namespace) -> int:
