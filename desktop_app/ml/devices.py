@@ -45,6 +45,9 @@ def gpu_names() -> list[str]:
 
 def describe_device() -> str:
     """One line for the status bar and the run's sidecar, e.g. 'GPU: NVIDIA H100 ×1 (jax)'."""
+    from desktop_app.ml.runtime import keras_module
+
+    keras_module()  # first use from the GUI: load the backend quietly and configure it
     names = gpu_names()
     if not names:
         return "CPU (no GPU found)"
