@@ -148,6 +148,7 @@ def test_train_shows_curves_progress_results_history_and_fixes_a_mislabeled_phot
     # Misclassified photos (here, at least the sausages labeled "not hot dog" in validation).
     wrong = record.metrics["misclassified"]
     assert wrong, "eight mislabeled photos and none misclassified"
+    qtbot.waitUntil(lambda: len(results.cards) == len(wrong))
     assert set(results.cards) == {entry["hash"] for entry in wrong}
     entry = wrong[0]
     card = results.cards[entry["hash"]]

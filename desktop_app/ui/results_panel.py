@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
@@ -23,10 +23,24 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.dataset import HOT_DOG
-from desktop_app.ui.style import label_color, label_title
+from desktop_app.ui.style import HOT_DOG_COLOR, NOT_HOT_DOG_COLOR, label_color, label_title
 from desktop_app.ui.workers import run_in_pool
 
 THUMB_PX = 96
+CARDS_PER_TICK = 6  # cards are made a few at a time, so a long list never stalls the window
+
+# One stylesheet for every card: parsed once, not once per widget.
+CARD_STYLE = f"""
+QFrame#misclassifiedCard {{ background: white; border: 1px solid #dfe2e6; border-radius: 8px; }}
+QLabel#cardImage {{ background: #eceef1; border: none; border-radius: 4px; }}
+QLabel#cardCaption {{ font-size: 9pt; color: #374151; border: none; }}
+QPushButton#relabelButton {{
+    font-size: 9pt; padding: 2px 6px; color: white; background: #6b7280;
+    border: none; border-radius: 4px;
+}}
+QPushButton#relabelButton[label="hot_dog"] {{ background: {HOT_DOG_COLOR}; }}
+QPushButton#relabelButton[label="not_hot_dog"] {{ background: {NOT_HOT_DOG_COLOR}; }}
+"""
 MAX_CARDS = 60  # more than this is a labeling problem, not a list to click through
 
 
@@ -75,18 +89,13 @@ class MisclassifiedCard(QFrame):
         self.hash = str(entry["hash"])
         self.setObjectName("misclassifiedCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet(
-            "QFrame#misclassifiedCard { background: white; border: 1px solid #dfe2e6;"
-            " border-radius: 8px; }"
-        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(4)
 
-        self.image = QLabel()
+        self.image = QLabel(objectName="cardImage")
         self.image.setFixedSize(THUMB_PX, THUMB_PX)
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.image.setStyleSheet("background: #eceef1; border-radius: 4px;")
         layout.addWidget(self.image, alignment=Qt.AlignmentFlag.AlignHCenter)
 
         predicted = str(entry.get("predicted", ""))
@@ -99,8 +108,8 @@ class MisclassifiedCard(QFrame):
             f"Model: <b style='color:{label_color(predicted).name()}'>"
             f"{label_title(predicted)}</b>{sure}"
         )
+        caption.setObjectName("cardCaption")
         caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        caption.setStyleSheet("font-size: 9pt; color: #374151; border: none;")
         layout.addWidget(caption)
 
         self.buttons: dict[str, QPushButton] = {}
@@ -108,12 +117,8 @@ class MisclassifiedCard(QFrame):
         row.setSpacing(4)
         layout.addLayout(row)
         for label in classes:
-            button = QPushButton(f"→ {label_title(label)}")
-            colour = label_color(label).name()
-            button.setStyleSheet(
-                f"QPushButton {{ font-size: 9pt; padding: 2px 6px; color: white;"
-                f" background: {colour}; border: none; border-radius: 4px; }}"
-            )
+            button = QPushButton(f"→ {label_title(label)}", objectName="relabelButton")
+            button.setProperty("label", label)
             if label == current_label:
                 button.setToolTip(f"The label is right: keep it as {label_title(label)}.")
             else:
@@ -187,6 +192,11 @@ class ResultsPanel(QWidget):
         self.misclassified_title = QLabel("Misclassified photos")
         self.misclassified_title.setStyleSheet("font-weight: 700; color: #2b2f36;")
         self.strip = QWidget()
+        self.strip.setStyleSheet(CARD_STYLE)
+        self._pending: list[tuple[dict[str, Any], list[str], str]] = []
+        self._card_timer = QTimer(self)
+        self._card_timer.setInterval(0)
+        self._card_timer.timeout.connect(self._add_some_cards)
         self.strip_layout = QHBoxLayout(self.strip)
         self.strip_layout.setContentsMargins(0, 0, 0, 0)
         self.strip_layout.addStretch(1)
@@ -277,6 +287,8 @@ class ResultsPanel(QWidget):
         _fit_height(self.confusion)
 
     def _remove_cards(self) -> None:
+        self._pending = []
+        self._card_timer.stop()
         for card in self.cards.values():
             self.strip_layout.removeWidget(card)
             card.deleteLater()
@@ -284,21 +296,34 @@ class ResultsPanel(QWidget):
 
     def _fill_misclassified(self, classes: list[str], entries: list[dict[str, Any]]) -> None:
         self._remove_cards()
-        shown = 0
+        self._pending = []
         for entry in entries:
             item = self.dataset.get(str(entry["hash"])) if self.dataset is not None else None
             # Gone, or already relabeled since this run: nothing left to fix.
             if item is None or item.label != entry.get("true"):
                 continue
-            if shown >= MAX_CARDS:
+            if len(self._pending) >= MAX_CARDS:
                 break
-            card = MisclassifiedCard(entry, classes, item.label)
+            self._pending.append((entry, classes, item.label))
+        self._update_title()
+        if self._pending:
+            self._card_timer.start()
+
+    def _add_some_cards(self) -> None:
+        batch, self._pending = self._pending[:CARDS_PER_TICK], self._pending[CARDS_PER_TICK:]
+        for entry, classes, label in batch:
+            card = MisclassifiedCard(entry, classes, label)
             card.relabel_requested.connect(self._relabel)
             self.strip_layout.insertWidget(self.strip_layout.count() - 1, card)
             self.cards[card.hash] = card
             self._load_thumbnail(card)
-            shown += 1
-        self._update_title()
+        if not self._pending:
+            self._card_timer.stop()
+
+    @property
+    def misclassified_count(self) -> int:
+        """Photos still listed to check: cards shown plus those about to be."""
+        return len(self.cards) + len(self._pending)
 
     def _load_thumbnail(self, card: MisclassifiedCard) -> None:
         dataset, digest = self.dataset, card.hash
@@ -324,7 +349,7 @@ class ResultsPanel(QWidget):
         self._update_title()
 
     def _update_title(self) -> None:
-        count = len(self.cards)
+        count = self.misclassified_count
         if count:
             self.misclassified_title.setText(
                 f"Misclassified photos ({count}): relabel the ones you labeled wrong"

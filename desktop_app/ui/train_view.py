@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.progress import Progress
-from desktop_app.ui.curves_widget import CurvesWidget
 from desktop_app.ui.results_panel import ResultsPanel
 from desktop_app.ui.runs_list import RunsList
 from desktop_app.ui.style import HOT_DOG_COLOR, NOT_HOT_DOG_COLOR, label_title
@@ -121,17 +120,24 @@ class TrainView(QWidget):
         left_layout.addWidget(self._heading("Runs"))
         left_layout.addWidget(self.runs_list, 1)
 
-        self.curves = CurvesWidget()
+        # pyqtgraph takes a few hundred ms to import: the plots are made when first shown, so
+        # the window opens without waiting for them.
+        self._curves: Any = None
+        self.curves_holder = QWidget()
+        holder_layout = QVBoxLayout(self.curves_holder)
+        holder_layout.setContentsMargins(0, 0, 0, 0)
+        self.curves_holder.setMinimumHeight(220)
         self.results = ResultsPanel(relabel=self._relabel)
         results_frame = QFrame()
         results_layout = QVBoxLayout(results_frame)
         results_layout.addWidget(self.results)
 
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.curves)
+        right.addWidget(self.curves_holder)
         right.addWidget(results_frame)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
+        right.setSizes([470, 350])  # the plots arrive later; keep their room meanwhile
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -154,6 +160,25 @@ class TrainView(QWidget):
             self._dataset_opened(session.dataset)
         else:
             self._dataset_closed()
+
+    @property
+    def curves(self) -> Any:
+        """The CurvesWidget, made (and pyqtgraph imported) on first use."""
+        if self._curves is None:
+            from desktop_app.ui.curves_widget import CurvesWidget
+
+            self._curves = CurvesWidget()
+            self.curves_holder.layout().addWidget(self._curves)
+        return self._curves
+
+    def showEvent(self, event) -> None:
+        if self._curves is None:
+            runs = self.runs_list.selected_runs()
+            if runs and not self.is_training:
+                self.curves.show_runs(runs)
+            else:
+                _ = self.curves
+        super().showEvent(event)
 
     @staticmethod
     def _heading(text: str) -> QLabel:
@@ -209,7 +234,8 @@ class TrainView(QWidget):
         if self.is_training:
             return  # the live curves stay while a run trains
         if runs:
-            self.curves.show_runs(runs)
+            if self._curves is not None or self.isVisible():
+                self.curves.show_runs(runs)  # else drawn by showEvent
             self.results.show_run(runs[0], self.dataset)
 
     def _relabel(self, hashes: list[str], label: str) -> None:
