@@ -2,5 +2,5 @@
 
 from desktop_app.ui import pyside_refcount_guard
 
-# Before any view emits a signal: PySide6 6.12 on Python 3.11 loses a reference to True per emit.
+# Before any widget exists: PySide6 6.12 on Python 3.11 drops references to True and None.
 pyside_refcount_guard.install()
