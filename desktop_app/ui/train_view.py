@@ -282,7 +282,7 @@ class TrainView(QWidget):
             signal.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
         self.thread.finished.connect(self._thread_ended)
         self._workers_alive[self.thread] = self.worker
-        self.thread.start()
+        self.thread.start(QThread.Priority.LowPriority)  # the GUI thread comes first
 
     def stop(self) -> None:
         """Stop: Keras finishes the current batch and validation pass, so the button waits."""
