@@ -56,10 +56,10 @@ def test_near_duplicates_stay_on_the_same_side():
 
 
 def test_groups_join_within_the_bit_budget():
-    groups = near_duplicate_groups([0, 0b111111, 0b1111111 << 20, (1 << 63) | 1])
+    groups = near_duplicate_groups([0, 0b111111, 0b1111111 << 20, 0xFFFF_FFFF << 32])
     assert groups[0] == groups[1]  # 6 bits apart
     assert groups[2] != groups[0]  # 7 bits from the first
-    assert groups[3] != groups[0]
+    assert groups[3] != groups[0]  # 32 bits away
 
 
 def test_tiny_classes_keep_an_image_on_each_side():

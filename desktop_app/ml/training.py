@@ -31,7 +31,7 @@ MODES = ("fast", "finetune")
 EMBED_BATCH = 64
 WARMUP_EPOCHS = 10
 FINETUNE_LR_FACTOR = 0.1
-HEAD_STEPS_PER_EXECUTION = 4  # batches per call into the backend: the head's steps are tiny
+HEAD_STEPS_PER_EXECUTION = 16  # batches per call into the backend: the head's steps are tiny
 
 
 @dataclass
@@ -254,6 +254,9 @@ def _fit(
         batch_size=settings.batch_size,
         epochs=epochs,
         validation_data=val,
+        validation_batch_size=max(
+            settings.batch_size, 256
+        ),  # evaluation only: big batches are cheaper
         class_weight=class_weight,
         shuffle=True,
         verbose=0,
