@@ -30,6 +30,7 @@ from desktop_app.ui.thumbnail_cache import ThumbnailCache
 
 CELL = 112  # logical pixels per grid cell; the thumbnail fills it less a margin
 MARGIN = 4
+THUMB_DISPLAY = CELL - 2 * MARGIN
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
@@ -55,7 +56,12 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         if pixmap is not None and not pixmap.isNull():
-            size = pixmap.size().scaled(cell.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            # Cached at cell size already: this usually draws 1:1, without scaling.
+            size = (
+                pixmap.deviceIndependentSize()
+                .toSize()
+                .scaled(cell.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            )
             target = QRect(0, 0, size.width(), size.height())
             target.moveCenter(cell.center())
             painter.drawPixmap(target, pixmap)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
 
 from desktop_app.ui.dataset_session import DatasetSession
-from desktop_app.ui.gallery_view import GalleryPanel
+from desktop_app.ui.gallery_view import THUMB_DISPLAY, GalleryPanel
 from desktop_app.ui.inbox_widget import InboxWidget
 from desktop_app.ui.thumbnail_cache import ThumbnailCache
 
@@ -23,6 +23,7 @@ class LabelView(QWidget):
         self.setObjectName("labelView")
         self.session = session
         self.thumbnails = ThumbnailCache(parent=self)
+        self.thumbnails.set_display_size(THUMB_DISPLAY, self.devicePixelRatioF())
         self.inbox = InboxWidget(session, self.thumbnails, self)
         self.galleries = {
             label: GalleryPanel(label, self.thumbnails, [HOT_DOG, NOT_HOT_DOG, UNLABELED], self)

@@ -301,6 +301,7 @@ class MainWindow(QMainWindow):
         if self.session.dataset is not None:
             return
         self.setWindowTitle(app_settings.APPLICATION)
+        self.statusBar().clearMessage()
         self.stack.setCurrentWidget(self.welcome)
         for action in self.dataset_actions:
             action.setEnabled(False)

@@ -70,7 +70,12 @@ QListView#gallery::item:selected {{ background: #cfe3ff; border-radius: 4px; }}
 
 QLabel#welcomeTitle {{ font-size: 24pt; font-weight: 800; color: #2b2f36; }}
 QLabel#welcomeSubtitle {{ font-size: 11.5pt; color: #6b7280; }}
-QPushButton#welcomeButton {{ font-size: 13pt; padding: 0.7em 1.6em; border-radius: 8px; }}
+QPushButton#welcomeButton {{
+    font-size: 13pt; padding: 0.7em 1.6em; border-radius: 8px;
+    background: #ffffff; border: 1px solid #c9ced6; color: #2b2f36;
+}}
+QPushButton#welcomeButton:hover {{ background: #f0f2f5; }}
 QPushButton#welcomeButton[primary="true"] {{ background: {HOT_DOG_COLOR}; color: white; border: none; }}
+QPushButton#welcomeButton[primary="true"]:hover {{ background: #268a3b; }}
 QListWidget#recentList {{ font-size: 10.5pt; border: 1px solid #dfe2e6; border-radius: 6px; }}
 """

@@ -47,7 +47,17 @@ class ThumbnailCache(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(2)
         self._loaded.connect(self._store)
+        self.display_px = THUMB_SIZE  # device pixels a thumbnail is scaled to fit
+        self.device_pixel_ratio = 1.0
         self.placeholder = _placeholder(THUMB_SIZE)
+
+    def set_display_size(self, logical_px: int, device_pixel_ratio: float) -> None:
+        """Thumbnails are kept at the size they are drawn, in the screen's device pixels."""
+        self.display_px = max(16, round(logical_px * device_pixel_ratio))
+        self.device_pixel_ratio = device_pixel_ratio
+        self.placeholder = _placeholder(self.display_px)
+        self.placeholder.setDevicePixelRatio(device_pixel_ratio)
+        self._pixmaps.clear()
 
     def set_dataset(self, dataset: Any) -> None:
         with self._lock:
@@ -102,6 +112,11 @@ class ThumbnailCache(QObject):
                 image = QImage(str(path))
             except Exception:  # a missing or unreadable file shows as a placeholder
                 image = QImage()
+            if not image.isNull():
+                # Scaled here, once, so painting a cell only copies pixels.
+                side = self.display_px
+                image = image.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation)  # fmt: skip
             self._loaded.emit(hash_, image)
 
     @Slot(str, QImage)
@@ -109,7 +124,9 @@ class ThumbnailCache(QObject):
         if image.isNull():
             self._failed.add(hash_)
             return
-        self._pixmaps[hash_] = QPixmap.fromImage(image)
+        pixmap = QPixmap.fromImage(image)
+        pixmap.setDevicePixelRatio(self.device_pixel_ratio)
+        self._pixmaps[hash_] = pixmap
         while len(self._pixmaps) > self.capacity:
             self._pixmaps.popitem(last=False)
         self.ready.emit(hash_)

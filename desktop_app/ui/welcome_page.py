@@ -56,7 +56,8 @@ class WelcomePage(QWidget):
 
         self.recent_title = QLabel("Recent datasets")
         self.recent = QListWidget(objectName="recentList")
-        self.recent.setMaximumWidth(640)
+        self.recent.setMinimumWidth(520)
+        self.recent.setMaximumWidth(720)
         self.recent.setMaximumHeight(220)
         self.recent.itemActivated.connect(
             lambda item: self.recent_chosen.emit(item.data(Qt.ItemDataRole.UserRole))
