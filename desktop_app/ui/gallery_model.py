@@ -24,6 +24,7 @@ from desktop_app.ui.thumbnail_cache import ThumbnailCache
 from desktop_app.ui.workers import run_in_pool
 
 HashRole = Qt.ItemDataRole.UserRole + 1
+MAX_REMOVE_RUNS = 200
 
 
 class GalleryModel(QAbstractListModel):
@@ -132,6 +133,15 @@ class GalleryModel(QAbstractListModel):
     def _merge(self, new_hashes: list[str]) -> None:
         new_set = set(new_hashes)
         gone = [row for row, h in enumerate(self._hashes) if h not in new_set]
+        if len(_runs(gone)) > MAX_REMOVE_RUNS:  # thousands of scattered rows: one reset is cheaper
+            kept_order = [h for h in self._hashes if h in new_set]
+            known = set(kept_order)
+            self.beginResetModel()
+            self._hashes = kept_order + [h for h in new_hashes if h not in known]
+            self.endResetModel()
+            self._row_of = {h: r for r, h in enumerate(self._hashes)}
+            self.count_changed.emit(len(self._hashes))
+            return
         # Remove contiguous runs from the bottom up so earlier row numbers stay valid.
         for first, last in reversed(_runs(gone)):
             self.beginRemoveRows(QModelIndex(), first, last)

@@ -32,11 +32,11 @@ from desktop_app.ui.dataset_session import DatasetSession
 from desktop_app.ui.import_controller import ImportController
 from desktop_app.ui.welcome_page import WelcomePage
 
-# The views, in tab order. Other views append a line here.
+# The views, in tab order (the user's journey: label, train, use). Other views add a line here.
 VIEW_FACTORIES: list[tuple[str, str]] = [
     ("Label", "desktop_app.ui.label_view:LabelView"),
-    ("Live", "desktop_app.ui.live.live_view:LiveView"),
     ("Train", "desktop_app.ui.train_view:TrainView"),
+    ("Live", "desktop_app.ui.live.live_view:LiveView"),
 ]
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
