@@ -107,7 +107,8 @@ def main() -> int:
     view = window.views["Train"]
     window.tabs.setCurrentWidget(view)
     heartbeat = Heartbeat(interval_ms=10)
-    result: dict = {"images": images, "epochs": options.epochs}
+    result: dict = {"images": images, "epochs": options.epochs, "cpus": os.cpu_count()}
+    result["load_avg_1m_before"] = round(os.getloadavg()[0], 2)  # a shared machine: context
 
     # TensorFlow warm-up in the background, as launch.py does it after the window is up.
     warmup = MlWarmup(window)
@@ -172,6 +173,7 @@ def main() -> int:
     idle_loop(app, train_s)
     heartbeat.stop()
     result["max_stall_idle_ms"] = round(heartbeat.max_stall_ms, 1)
+    result["load_avg_1m_after"] = round(os.getloadavg()[0], 2)
     result["target_ms"] = TARGET_STALL_MS
     result["meets_target"] = finished and stall <= TARGET_STALL_MS
 

@@ -87,6 +87,7 @@ class MisclassifiedCard(QFrame):
     def __init__(self, entry: dict[str, Any], classes: list[str], current_label: str) -> None:
         super().__init__()
         self.hash = str(entry["hash"])
+        self.label = current_label
         self.setObjectName("misclassifiedCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
@@ -342,11 +343,24 @@ class ResultsPanel(QWidget):
         if item is not None and item.label != label:
             self._relabel_with([digest], label)
             self.relabeled.emit(digest, label)
+        self._drop_card(digest)
+        self._update_title()
+
+    def prune(self) -> None:
+        """Drops the cards of photos relabeled or deleted elsewhere (the Label view, undo)."""
+        if self.dataset is None:
+            return
+        for digest, card in list(self.cards.items()):
+            item = self.dataset.get(digest)
+            if item is None or item.label != card.label:
+                self._drop_card(digest)
+        self._update_title()
+
+    def _drop_card(self, digest: str) -> None:
         card = self.cards.pop(digest, None)
         if card is not None:
             self.strip_layout.removeWidget(card)
             card.deleteLater()
-        self._update_title()
 
     def _update_title(self) -> None:
         count = self.misclassified_count

@@ -70,7 +70,7 @@ class TrainView(QWidget):
         self.setObjectName("trainView")
         self.session = session
         self.worker: TrainWorker | None = None
-        self.thread: QThread | None = None
+        self.train_thread: QThread | None = None
         self._epochs = 1
         self._stopping = False
         self._elapsed = QElapsedTimer()
@@ -91,8 +91,7 @@ class TrainView(QWidget):
             f"QPushButton#trainButton[running='true'] {{ background: {NOT_HOT_DOG_COLOR}; }}"
             "QPushButton#trainButton:disabled { background: #c3c7cd; }"
         )
-        self.train_button.setToolTip("Train a model on the labeled photos (Ctrl+Enter)")
-        self.train_button.setShortcut("Ctrl+Return")
+        self.train_button.setToolTip("Train a model on the labeled photos; press again to stop")
         self.train_button.clicked.connect(self._train_or_stop)
 
         self.progress_bar = QProgressBar()
@@ -155,7 +154,7 @@ class TrainView(QWidget):
             app.aboutToQuit.connect(self.shutdown)
         session.opened.connect(self._dataset_opened)
         session.closed.connect(self._dataset_closed)
-        session.changed.connect(lambda *_: self._update_summary())
+        session.changed.connect(self._dataset_changed)
         if session.dataset is not None:
             self._dataset_opened(session.dataset)
         else:
@@ -201,6 +200,10 @@ class TrainView(QWidget):
         self.runs_list.set_runs([], None)
         self.results.clear()
         self._update_summary()
+
+    def _dataset_changed(self, _kind: str, _hashes: list) -> None:
+        self._update_summary()
+        self.results.prune()
 
     def _update_summary(self) -> None:
         dataset = self.dataset
@@ -269,9 +272,9 @@ class TrainView(QWidget):
 
         self._training_dataset = self.dataset
         self.worker = TrainWorker(self.dataset, values)
-        self.thread = QThread(self)
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
+        self.train_thread = QThread(self)
+        self.worker.moveToThread(self.train_thread)
+        self.train_thread.started.connect(self.worker.run)
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
@@ -279,10 +282,10 @@ class TrainView(QWidget):
         # Direct: quit() runs in the worker thread, so the thread ends even while the GUI thread
         # blocks in shutdown()'s wait (a queued quit would wait for that very GUI thread).
         for signal in (self.worker.finished, self.worker.failed, self.worker.cancelled):
-            signal.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
-        self.thread.finished.connect(self._thread_ended)
-        self._workers_alive[self.thread] = self.worker
-        self.thread.start(QThread.Priority.LowPriority)  # the GUI thread comes first
+            signal.connect(self.train_thread.quit, Qt.ConnectionType.DirectConnection)
+        self.train_thread.finished.connect(self._thread_ended)
+        self._workers_alive[self.train_thread] = self.worker
+        self.train_thread.start()
 
     def stop(self) -> None:
         """Stop: Keras finishes the current batch and validation pass, so the button waits."""
@@ -295,7 +298,7 @@ class TrainView(QWidget):
 
     def wait_until_done(self, msecs: int = 60000) -> bool:
         """Blocks until the worker thread has ended (its last signals then wait in the queue)."""
-        return self.thread.wait(msecs) if self.thread is not None else True
+        return self.train_thread.wait(msecs) if self.train_thread is not None else True
 
     def shutdown(self) -> None:
         """The window is closing: stop, and wait while the worker saves the best model so far."""
@@ -361,11 +364,11 @@ class TrainView(QWidget):
 
     def _thread_ended(self) -> None:
         thread = self.sender()
-        if thread is self.thread:
-            self.thread = None
-        worker = self._workers_alive.pop(thread, None)
-        if worker is not None:
-            worker.deleteLater()
+        if thread is self.train_thread:
+            self.train_thread = None
+        # The worker has no parent: dropping the last reference deletes it, now that its
+        # thread has ended (a deleteLater would wait for that thread's event loop, forever).
+        self._workers_alive.pop(thread, None)
         if thread is not None:
             thread.deleteLater()
 

@@ -6,9 +6,6 @@ them); plain progress is thinned to one event per 40 ms, since the bar cannot sh
 
 from __future__ import annotations
 
-import contextlib
-import os
-import threading
 import time
 import traceback
 from typing import Any
@@ -49,8 +46,6 @@ class TrainWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        if os.environ.get("HOTDOG_NICE_TRAINING", "1") != "0":
-            _lower_this_threads_priority()
         try:
             # Imported here, in the worker thread, so the window never waits for TensorFlow.
             from desktop_app.ml.training import TrainSettings, train
@@ -70,10 +65,3 @@ class TrainWorker(QObject):
             self.failed.emit(f"Training failed: {type(error).__name__}: {error}")
         else:
             self.finished.emit(record)
-
-
-def _lower_this_threads_priority() -> None:
-    """On Linux a thread has its own nice value: training yields the CPU to the GUI thread first,
-    and the compute threads it starts inherit that. (QThread priorities do nothing there.)"""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
