@@ -4,6 +4,7 @@ photo from the results, compare two runs. Real Keras training of the small CNN o
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -256,3 +257,27 @@ def test_two_selected_runs_overlay_their_curves(qtbot, open_view, tmp_path):
         if item.getData()[0] is not None
     )
     assert lengths == [2, 2, 2, 2, 3, 3, 3, 3]
+
+
+def test_the_view_loads_neither_keras_nor_pyqtgraph_until_needed(tmp_path):
+    """The window opens before TensorFlow (and the plotting library) load: a fresh process."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication(['x'])\n"
+        "from desktop_app.ui.dataset_session import DatasetSession\n"
+        "from desktop_app.ui.train_view import TrainView\n"
+        "view = TrainView(DatasetSession())\n"
+        "assert view.settings_panel.backbone.count() > 1\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'pyqtgraph') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
