@@ -7,8 +7,6 @@ python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upg
 export PYTHONPATH=/tmp/site:$PWD KERAS_BACKEND=jax HOTDOG_SHARED=$PWD/.gpu_carry PYTHONUNBUFFERED=1
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 nvidia-smi -L
-python3 -c "import keras, jax; print('keras', keras.__version__, 'jax', jax.__version__, jax.devices())"
-python3 -c "from desktop_app.ml.devices import describe_device; print('describe_device:', describe_device())"
-# Same training code as the CPU benchmark; the recipe reference needs tf.data, so it is skipped.
-python3 benchmarks/bench_train.py --skip-recipe --finetune-epochs "${FT_EPOCHS:-8}" > "$OUT/bench_train_gpu.json" 2> "$OUT/bench_train_gpu.log"
-echo "bench exit $?"; tail -5 "$OUT/bench_train_gpu.log"; cat "$OUT/bench_train_gpu.json"
+# Where the time of one training goes (timestamped progress), mixed precision first, then float32.
+N=400 EPOCHS=10 timeout "${T1:-100}" python3 benchmarks/train_trace.py 2>&1 | grep -v "^I0000\|^W0000" | tee "$OUT/trace_mixed.log"
+HOTDOG_MIXED_PRECISION=0 N=400 EPOCHS=10 timeout "${T2:-70}" python3 benchmarks/train_trace.py 2>&1 | grep -v "^I0000\|^W0000" | tee "$OUT/trace_fp32.log"
