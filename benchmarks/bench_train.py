@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# HOTDOG_SHARED points elsewhere (e.g. a copy carried to a GPU machine).
+SHARED = Path(os.environ.get("HOTDOG_SHARED", REPO.parent / "shared"))
 PHOTOS = SHARED / "data" / "hotdog"
 WEIGHTS = SHARED / "weights"
 sys.path.insert(0, str(REPO))
