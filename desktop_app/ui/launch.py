@@ -48,7 +48,9 @@ def launch_gui(dataset_path: str | None) -> int:
     app = make_application()
     from desktop_app.ui.main_window import MainWindow
     from desktop_app.ui.ml_warmup import MlWarmup
+    from desktop_app.ui.startup_probe import install_startup_probe
 
+    install_startup_probe(app)  # HOTDOG_STARTUP_PROBE=1 only: time the first paint, then quit
     window = MainWindow(icon=app.windowIcon())
     window.show()
     if dataset_path:
@@ -64,5 +66,5 @@ def launch_gui(dataset_path: str | None) -> int:
     warmup.failed.connect(lambda message: status.setToolTip(message))
     warmup.start()
     code = app.exec()
-    warmup.wait()
+    warmup.wait()  # the window owns the warm-up thread: it must end before the window goes
     return code

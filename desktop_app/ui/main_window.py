@@ -3,7 +3,8 @@
 Views are listed in VIEW_FACTORIES as ("Title", "module:Class"); each class is built as
 Class(session) and receives the shared DatasetSession. A view with a `status_message` signal
 (str) gets its messages shown in the status bar; a view with a `shutdown()` method has it called
-when the window closes, before the dataset does (stop threads there).
+once, when the window closes or the application quits, before the dataset closes: stop and join
+its threads there, for good (the dataset's `closed` signal follows; start nothing on it).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(720, 520)
         self.resize(1280, 820)
         self.message_box: QMessageBox | None = None
+        self._shut_down = False
 
         self.welcome = WelcomePage(icon)
         self.tabs = QTabWidget()
@@ -99,6 +101,8 @@ class MainWindow(QMainWindow):
         if self.session.dataset is not None:
             self._dataset_opened(self.session.dataset)
         self._restore_geometry()
+        # Quitting without a close (the start-up probe, a session ending) still stops the threads.
+        QCoreApplication.instance().aboutToQuit.connect(self.shutdown)
 
     # -- views -----------------------------------------------------------------------------
 
@@ -322,7 +326,15 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
-    def closeEvent(self, event: QCloseEvent) -> None:
+    def shutdown(self) -> None:
+        """Save the geometry, stop every thread (imports, then each view's) and close the dataset.
+
+        Runs once, on close or when the application quits (whichever comes first): Qt aborts
+        the process if a QThread is still running when it is destroyed.
+        """
+        if self._shut_down:
+            return
+        self._shut_down = True
         store = app_settings.settings()
         store.setValue(app_settings.GEOMETRY_KEY, self.saveGeometry())
         store.setValue(app_settings.STATE_KEY, self.saveState())
@@ -333,4 +345,7 @@ class MainWindow(QMainWindow):
             if callable(shutdown):
                 shutdown()
         self.session.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
         super().closeEvent(event)

@@ -91,6 +91,7 @@ class LiveView(QWidget):
         self.converter.picture_ready.connect(self._show_picture)
         self.converter.failed.connect(self._say)
         self.worker: PredictWorker | None = None
+        self._shut_down = False  # once True, no thread starts again (the window is closing)
 
         self.picture = LivePicture()
         self.folder_grid = FolderGrid()
@@ -160,8 +161,9 @@ class LiveView(QWidget):
         run = current_run(dataset)
         return run.model_path if run is not None else None
 
-    def ensure_worker(self) -> PredictWorker:
-        if self.worker is None:
+    def ensure_worker(self) -> PredictWorker | None:
+        """The predict thread, started on first need; None once the view has shut down."""
+        if self.worker is None and not self._shut_down:
             worker = PredictWorker(self.pictures, self.model_locator, self.predictor_factory)
             worker.threshold = self.threshold_box.value()
             worker.set_heatmap(self.heatmap_box.isChecked())
@@ -177,7 +179,9 @@ class LiveView(QWidget):
 
     def check_model(self) -> None:
         """A training run finished or the dataset changed: predict with its current model."""
-        self.ensure_worker().check_model()
+        worker = self.ensure_worker()
+        if worker is not None:
+            worker.check_model()
 
     def _on_model_ready(self, path: str) -> None:
         self.model_note = ""
@@ -249,7 +253,9 @@ class LiveView(QWidget):
         self.folder_grid.threshold = self.threshold_box.value()
         self.folder_grid.start(folder, len(paths))
         self.stack.setCurrentWidget(self.folder_grid)
-        self.ensure_worker().predict_folder(paths)
+        worker = self.ensure_worker()
+        if worker is not None:
+            worker.predict_folder(paths)
 
     def open_path(self, path: str | Path) -> None:
         path = Path(path)
@@ -411,10 +417,13 @@ class LiveView(QWidget):
         super().hideEvent(event)
 
     def shutdown(self) -> None:
-        """Stop the source and both threads (on close, and when the application quits)."""
+        """Stop the source and both threads, for good (on close, and when the application
+        quits). Final: the dataset closing next emits `closed`, which must not start a new
+        predict thread that nobody would stop (Qt aborts the process on a running QThread's
+        destruction)."""
+        self._shut_down = True
         self._stop_source()
-        if self.converter.isRunning():
-            self.converter.stop()
+        self.converter.stop()
         if self.worker is not None:
             self.worker.stop()
             self.worker = None
