@@ -32,12 +32,12 @@ self-test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m desktop_app self-test
 
 lint: $(STAMP)
-	$(PY) -m ruff check desktop_app tests benchmarks
-	$(PY) -m ruff format --check desktop_app tests benchmarks
+	$(PY) -m ruff check desktop_app tests benchmarks packaging
+	$(PY) -m ruff format --check desktop_app tests benchmarks packaging
 
 format: $(STAMP)
-	$(PY) -m ruff format desktop_app tests benchmarks
-	$(PY) -m ruff check --fix desktop_app tests benchmarks
+	$(PY) -m ruff format desktop_app tests benchmarks packaging
+	$(PY) -m ruff check --fix desktop_app tests benchmarks packaging
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/run_all.py
