@@ -203,6 +203,22 @@ class InboxWidget(QFrame):
         if guess is not None:
             self.label_current(guess[0])
 
+    def clear_guesses(self) -> None:
+        """A new model: guesses from the old one no longer stand."""
+        self._guesses.clear()
+        self._show_guess()
+
+    def upcoming(self, ahead: int = PREFETCH_AHEAD) -> list[str]:
+        """The image on screen, then the next `ahead` ones the inbox will show."""
+        if self.current is None:
+            return []
+        candidates = self._candidates()
+        at = candidates.index(self.current) if self.current in candidates else 0
+        return [
+            self.current,
+            *(h for h in candidates[at + 1 : at + 1 + ahead] if h != self.current),
+        ]
+
     def set_guess(self, hash_: str, label: str, score: float) -> None:
         """The model's guess for an image (fed by the training side); shown while it is current."""
         self._guesses[hash_] = (label, float(score))
@@ -271,9 +287,7 @@ class InboxWidget(QFrame):
         dataset = self.queue.dataset
         if dataset is None or self.current is None:
             return
-        candidates = self._candidates()
-        at = candidates.index(self.current) if self.current in candidates else 0
-        for hash_ in [self.current, *candidates[at + 1 : at + 1 + PREFETCH_AHEAD]]:
+        for hash_ in self.upcoming():
             if self.prefetch.image(hash_) is None:
                 self.prefetch.request(hash_, dataset)
 

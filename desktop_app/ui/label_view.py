@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
 
 from desktop_app.ui.dataset_session import DatasetSession
 from desktop_app.ui.gallery_view import THUMB_DISPLAY, GalleryPanel
+from desktop_app.ui.inbox_guesser import InboxGuesser
 from desktop_app.ui.inbox_widget import InboxWidget
 from desktop_app.ui.thumbnail_cache import ThumbnailCache
 
@@ -25,6 +26,10 @@ class LabelView(QWidget):
         self.thumbnails = ThumbnailCache(parent=self)
         self.thumbnails.set_display_size(THUMB_DISPLAY, self.devicePixelRatioF())
         self.inbox = InboxWidget(session, self.thumbnails, self)
+        self.guesser = InboxGuesser(self)
+        self.guesser.guessed.connect(self.inbox.set_guess)
+        self.guesser.model_changed.connect(self._guess_model_changed)
+        self.inbox.current_changed.connect(self._ask_for_guesses)
         self.galleries = {
             label: GalleryPanel(label, self.thumbnails, [HOT_DOG, NOT_HOT_DOG, UNLABELED], self)
             for label in (HOT_DOG, NOT_HOT_DOG)
@@ -59,15 +64,32 @@ class LabelView(QWidget):
             self._set_dataset(session.dataset)
 
     def shutdown(self) -> None:
-        """Let the decoding threads finish before the dataset they read from closes."""
+        """Stop the guessing thread for good and let the decoding threads finish, before the
+        dataset they read from closes."""
+        self.guesser.stop()
         self.thumbnails.set_dataset(None)
         self.thumbnails.wait_idle()
         self.inbox.prefetch.wait_idle()
+
+    def check_model(self) -> None:
+        """A training run finished: guess with the dataset's new current model."""
+        self.guesser.check_model()
+
+    def _ask_for_guesses(self, _current: str = "") -> None:
+        dataset = self.session.dataset
+        if dataset is not None:
+            self.guesser.request(dataset, self.inbox.upcoming())
+
+    def _guess_model_changed(self, _model_path: str) -> None:
+        self.inbox.clear_guesses()
+        self._ask_for_guesses()
 
     def relabel(self, hashes: list[str], label: str) -> None:
         self.session.set_label(hashes, label)
 
     def _set_dataset(self, dataset: Any) -> None:
+        if dataset is None:
+            self.guesser.forget_dataset()
         self.thumbnails.set_dataset(dataset)
         self.inbox.set_dataset(dataset)
         for panel in self.galleries.values():

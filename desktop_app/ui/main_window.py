@@ -2,9 +2,10 @@
 
 Views are listed in VIEW_FACTORIES as ("Title", "module:Class"); each class is built as
 Class(session) and receives the shared DatasetSession. A view with a `status_message` signal
-(str) gets its messages shown in the status bar; a view with a `shutdown()` method has it called
-once, when the window closes or the application quits, before the dataset closes: stop and join
-its threads there, for good (the dataset's `closed` signal follows; start nothing on it).
+(str) gets its messages shown in the status bar. A view with `check_model()` has it called when
+the Train view's `model_trained` fires (a new current model). A view with `shutdown()` has it
+called once, when the window closes or the application quits, before the dataset closes: stop
+and join its threads there, for good (the dataset's `closed` signal follows; start nothing).
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ class MainWindow(QMainWindow):
         for title, target in VIEW_FACTORIES if views is None else views:
             self.add_view(_build_view(target, self.session), title)
         self.label_view = self.views.get("Label")
+        trainer = self.views.get("Train")
+        if trainer is not None:  # a new model: the views that predict load it at once
+            for view in self.views.values():
+                check_model = getattr(view, "check_model", None)
+                if view is not trainer and callable(check_model):
+                    trainer.model_trained.connect(lambda _record, reload=check_model: reload())
         if self.label_view is not None:
             self.label_view.import_requested.connect(self.imports.import_paths)
 

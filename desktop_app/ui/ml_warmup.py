@@ -1,12 +1,43 @@
 """Loads Keras and TensorFlow on a background thread after the window is up.
 
 The first `import keras` takes seconds; doing it here means the Train and Live views find it
-ready, and the window never waited for it.
+ready, and the window never waited for it. Every thread that needs Keras (the warm-up, training,
+the Live and inbox predictors) goes through `warm_up_ml()`, so what follows the first load
+happens once, whichever thread gets there first.
 """
 
 from __future__ import annotations
 
+import gc
+import threading
+
 from PySide6.QtCore import QThread, Signal
+
+_lock = threading.Lock()
+_frozen = False
+
+
+def warm_up_ml():
+    """Import Keras (quietly, devices configured) and, the first time, freeze the heap; returns
+    the keras module. Safe from any thread."""
+    from desktop_app.ml.runtime import keras_module
+
+    keras = keras_module()
+    freeze_long_lived_objects()
+    return keras
+
+
+def freeze_long_lived_objects() -> None:
+    """Once, with TensorFlow and Keras loaded and no model built yet: hides every object alive
+    now from the garbage collector. A full collection otherwise walks TensorFlow's whole heap,
+    ~150 ms holding the GIL, and the GUI thread feels every one of those as a stall (training
+    and live video both allocate enough to trigger them). What is frozen (modules, TensorFlow,
+    Keras, the window) lives for the whole session anyway."""
+    global _frozen
+    with _lock:
+        if not _frozen:
+            gc.freeze()
+            _frozen = True
 
 
 class MlWarmup(QThread):
@@ -15,9 +46,7 @@ class MlWarmup(QThread):
 
     def run(self) -> None:
         try:
-            from desktop_app.ml.runtime import keras_module
-
-            keras = keras_module()
+            keras = warm_up_ml()
             try:
                 from desktop_app.ml.devices import describe_device
 

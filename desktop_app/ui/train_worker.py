@@ -6,7 +6,6 @@ them); plain progress is thinned to one event per 40 ms, since the bar cannot sh
 
 from __future__ import annotations
 
-import gc
 import time
 import traceback
 from typing import Any
@@ -49,9 +48,11 @@ class TrainWorker(QObject):
     def run(self) -> None:
         try:
             # Imported here, in the worker thread, so the window never waits for TensorFlow.
+            from desktop_app.ui.ml_warmup import warm_up_ml
+
+            warm_up_ml()  # Keras loaded and the heap frozen, once per process
             from desktop_app.ml.training import TrainSettings, train
 
-            freeze_long_lived_objects()
             record = train(
                 self.dataset,
                 TrainSettings(**self.settings),
@@ -67,17 +68,3 @@ class TrainWorker(QObject):
             self.failed.emit(f"Training failed: {type(error).__name__}: {error}")
         else:
             self.finished.emit(record)
-
-
-_frozen = False
-
-
-def freeze_long_lived_objects() -> None:
-    """Once, with TensorFlow and Keras loaded and no model built yet: hides every object alive
-    now from the garbage collector. A full collection otherwise walks TensorFlow's whole heap,
-    ~150 ms holding the GIL, and the GUI thread feels every one of those as a stall. What is
-    frozen (modules, TensorFlow, Keras, the window) lives for the whole session anyway."""
-    global _frozen
-    if not _frozen:
-        gc.freeze()
-        _frozen = True

@@ -30,6 +30,9 @@ ModelLocator = Callable[[], "Path | None"]
 
 
 def default_predictor_factory(model_path: Path):
+    from desktop_app.ui.ml_warmup import warm_up_ml
+
+    warm_up_ml()  # Keras loaded and the heap frozen, once per process
     from desktop_app.ml.predict import Predictor
 
     return Predictor(model_path)
