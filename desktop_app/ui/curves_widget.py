@@ -57,6 +57,7 @@ def _plot(title: str, y_label: str, legend_offset: tuple[int, int]) -> pg.PlotWi
     plot.setTitle(title, color="#111827", size="11pt")
     plot.setLabel("bottom", "epoch")
     plot.setLabel("left", y_label)
+    plot.getAxis("left").enableAutoSIPrefix(False)  # "0.8", not "800" with "(x0.001)"
     plot.showGrid(x=True, y=True, alpha=0.25)
     # Negative offsets count from the right/bottom: the legend sits where the curves are not.
     plot.addLegend(offset=legend_offset, labelTextColor="#111827", brush=(255, 255, 255, 200))

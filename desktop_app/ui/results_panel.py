@@ -200,6 +200,10 @@ class ResultsPanel(QWidget):
         self._card_timer.timeout.connect(self._add_some_cards)
         self.strip_layout = QHBoxLayout(self.strip)
         self.strip_layout.setContentsMargins(0, 0, 0, 0)
+        self.all_right_note = QLabel("Every validation photo was classified as you labeled it.")
+        self.all_right_note.setStyleSheet("font-size: 11pt; color: #6b7280; padding-left: 12px;")
+        self.all_right_note.hide()
+        self.strip_layout.addWidget(self.all_right_note)
         self.strip_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(self.strip)
@@ -252,6 +256,7 @@ class ResultsPanel(QWidget):
         self.confusion.setRowCount(0)
         self.confusion.setColumnCount(0)
         self._remove_cards()
+        self.all_right_note.hide()
 
     def _fill_per_class(self, classes: list[str], per_class: dict[str, Any]) -> None:
         self.per_class.setRowCount(len(classes))
@@ -370,3 +375,5 @@ class ResultsPanel(QWidget):
             )
         else:
             self.misclassified_title.setText("Misclassified photos: none left to check")
+        wrong_at_first = (getattr(self.run, "metrics", None) or {}).get("misclassified")
+        self.all_right_note.setVisible(self.run is not None and not wrong_at_first)

@@ -10,15 +10,17 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem
 
-COLUMNS = ["Date", "Backbone", "Mode", "Val. accuracy", "Status"]
+COLUMNS = ["Date", "Backbone", "Mode", "Accuracy", "Status"]
+BACKBONE_COLUMN = 1
 RUN_ROLE = Qt.ItemDataRole.UserRole
 
 
 def run_date(run: Any) -> str:
-    """The run's ISO creation time as a user reads it ("2025-03-01 14:05")."""
+    """The run's ISO creation time as a user reads it, short ("1 Mar 14:05")."""
     created = str(getattr(run, "created", ""))
     try:
-        return datetime.fromisoformat(created).astimezone().strftime("%Y-%m-%d %H:%M")
+        when = datetime.fromisoformat(created).astimezone()
+        return f"{when.day} {when:%b %H:%M}"
     except ValueError:
         return created[:16].replace("T", " ")
 
@@ -45,8 +47,12 @@ class RunsList(QTreeWidget):
             "Click a run to see its results; Ctrl+click a second run to compare curves."
         )
         header = self.header()
+        # Every column fits its text; the backbone's name gives way (elided) when space is short.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(BACKBONE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.current_id: str | None = None
         self.itemSelectionChanged.connect(self._emit_selection)
 

@@ -185,9 +185,8 @@ class LiveView(QWidget):
 
     def _on_model_ready(self, path: str) -> None:
         self.model_note = ""
-        self.status_message.emit(
-            f"Live: predicting with {Path(path).parent.name}/{Path(path).name}"
-        )
+        if self.isVisible():  # from another tab, a note about this view's model only puzzles
+            self.status_message.emit("Live: predicting with the newest model")
         self._refresh_message()
 
     def _on_model_missing(self, reason: str) -> None:

@@ -204,7 +204,10 @@ class LivePicture(QWidget):
         painter.drawPath(path)
 
     def _paint_figures(self, painter: QPainter) -> None:
-        text = f"{self.verdicts_per_s:.1f} verdicts/s  ·  {self.latency_ms:.0f} ms"
+        latency = f"{self.latency_ms:.0f} ms to verdict"
+        # A still picture has one verdict, no rate: show the rate only when there is one.
+        rate = f"{self.verdicts_per_s:.1f} verdicts/s  ·  " if self.verdicts_per_s > 0 else ""
+        text = rate + latency
         font = QFont(self.font())
         font.setPixelSize(13)
         painter.setFont(font)

@@ -1,0 +1,166 @@
+"""Makes the README's screenshots: docs/screenshots/{label,train,live}_view.png.
+
+Not a test and not a benchmark: it documents how the pictures were made, so they can be made
+again after the views change. A small dataset of real photos from ../shared/data/hotdog (read
+from there, never copied into the repository), a fast-mode training with the default backbone
+(ImageNet weights linked from ../shared/weights), then the window offscreen at 1280×800.
+
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/make_screenshots.py [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("HOTDOG_SHARED", REPO.parent / "shared"))
+PHOTOS = SHARED / "data" / "hotdog"
+WEIGHTS = SHARED / "weights"
+WINDOW_SIZE = (1280, 800)
+MAX_BYTES = 400_000
+LABELED_PER_CLASS = 14
+INBOX = 8
+WAIT_MS = 600_000
+
+
+def pick(folder: Path, count: int, offset: int = 0) -> list[Path]:
+    """count photos spread evenly over the folder's sorted list (the same ones every time)."""
+    photos = sorted(folder.glob("*.jpg"))
+    step = max(1, len(photos) // (count + 1))
+    return photos[offset::step][:count]
+
+
+def make_dataset(root: Path) -> Path:
+    """Labeled photos of each class, a mixed inbox; returns a photo for the Live view."""
+    from desktop_app.core.dataset import HOT_DOG, NOT_HOT_DOG, UNLABELED, Dataset
+
+    hot = pick(PHOTOS / HOT_DOG, LABELED_PER_CLASS + INBOX // 2 + 1)
+    not_hot = pick(PHOTOS / NOT_HOT_DOG, LABELED_PER_CLASS + INBOX // 2, offset=3)
+    with Dataset.create(root) as dataset:
+        for path in hot[:LABELED_PER_CLASS]:
+            dataset.add_file(path, HOT_DOG)
+        for path in not_hot[:LABELED_PER_CLASS]:
+            dataset.add_file(path, NOT_HOT_DOG)
+        inbox = [
+            p
+            for pair in zip(hot[LABELED_PER_CLASS:-1], not_hot[LABELED_PER_CLASS:], strict=True)
+            for p in pair
+        ]
+        for path in inbox:
+            dataset.add_file(path, UNLABELED)
+    return hot[-1]  # not in the dataset: the Live view judges a photo it never saw
+
+
+def link_weights(keras_home: Path) -> None:
+    models = keras_home / "models"
+    models.mkdir(parents=True)
+    for weights in WEIGHTS.glob("*.h5"):
+        (models / weights.name).symlink_to(weights)
+    os.environ["KERAS_HOME"] = str(keras_home)
+
+
+def save_small_png(image, path: Path) -> int:
+    """PNG under MAX_BYTES: full colour when it fits, else 256 colours (photos dither a little)."""
+    from PIL import Image
+    from PySide6.QtCore import QBuffer, QIODevice
+
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    picture = Image.open(io.BytesIO(bytes(buffer.data()))).convert("RGB")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    picture.save(path, optimize=True)
+    if path.stat().st_size > MAX_BYTES:
+        picture.quantize(256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+    return path.stat().st_size
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    options = parser.parse_args()
+    if not PHOTOS.is_dir() or not WEIGHTS.is_dir():
+        print(f"needs {PHOTOS} and {WEIGHTS}", file=sys.stderr)
+        return 1
+    scratch = Path(tempfile.mkdtemp(prefix="screenshots-"))
+    os.environ.update(HOME=str(scratch / "home"), XDG_CONFIG_HOME=str(scratch / "config"))
+    link_weights(scratch / "keras_home")
+    sys.path.insert(0, str(REPO))
+    live_photo = make_dataset(scratch / "Lunch photos")
+
+    from PySide6.QtCore import QCoreApplication, QElapsedTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.ui.launch import make_application
+    from desktop_app.ui.main_window import MainWindow
+
+    app = make_application()
+    window = MainWindow(icon=app.windowIcon())
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    window.device_label.setText("TensorFlow ready · CPU")
+    assert window.session.open(scratch / "Lunch photos"), window.session.last_error
+
+    def wait_until(condition, what: str, timeout_ms: int = WAIT_MS) -> None:
+        clock = QElapsedTimer()
+        clock.start()
+        while not condition():
+            if clock.elapsed() > timeout_ms:
+                raise TimeoutError(f"waited too long for {what}")
+            QCoreApplication.processEvents()
+            QApplication.instance().thread().msleep(20)
+
+    def settle(ms: int = 400) -> None:
+        clock = QElapsedTimer()
+        clock.start()
+        while clock.elapsed() < ms:
+            QCoreApplication.processEvents()
+
+    def shoot(name: str) -> None:
+        settle()
+        size = save_small_png(window.grab().toImage(), options.out / name)
+        print(f"{options.out / name}: {size // 1024} KiB")
+
+    # Train: the default backbone in fast mode, started by the button as a user would.
+    train = window.views["Train"]
+    window.tabs.setCurrentWidget(train)
+    settle()
+    finished = []
+    train.model_trained.connect(finished.append)
+    train.train_button.click()
+    wait_until(lambda: finished or not train.is_training, "the training")
+    if not finished:
+        print(f"training failed: {train.message.text()}", file=sys.stderr)
+        return 1
+    shoot("train_view.png")
+
+    # Label: galleries with thumbnails, the inbox with the new model's guess.
+    label = window.label_view
+    window.tabs.setCurrentWidget(label)
+    inbox = label.inbox
+    wait_until(lambda: all(p.thumbnails_shown() for p in label.galleries.values()), "thumbnails")
+    wait_until(lambda: inbox.canvas.image is not None, "the inbox image")
+    wait_until(lambda: inbox.guess_label.isVisibleTo(inbox), "the model's guess")
+    inbox.setFocus()
+    shoot("label_view.png")
+
+    # Live: a photo the model never saw, with its verdict.
+    live = window.views["Live"]
+    window.tabs.setCurrentWidget(live)
+    verdicts = []
+    live.ensure_worker().verdict.connect(lambda *args: verdicts.append(args))
+    live.show_image(live_photo)
+    wait_until(lambda: verdicts, "a verdict")
+    shoot("live_view.png")
+
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
