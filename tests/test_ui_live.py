@@ -237,7 +237,8 @@ def test_h_and_n_add_the_frame_on_screen_to_the_dataset(qtbot, trained, tmp_path
             lambda: session.dataset.counts()["not_hot_dog"] == before["not_hot_dog"] + 1,
             timeout=WAIT_MS,
         )
-        assert "Not hot dog" in view.picture.toast_text
+        # The count changes on the pool thread; the toast follows as a queued signal.
+        qtbot.waitUntil(lambda: "Not hot dog" in view.picture.toast_text, timeout=WAIT_MS)
         added = [
             item
             for item in session.dataset.items("not_hot_dog")
