@@ -83,6 +83,31 @@ def test_fast_mode_saves_a_run_and_reuses_features(dataset, tmp_path, tiny):
     assert right >= 9
 
 
+def test_a_few_new_labels_warm_start_the_head_and_nothing_new_starts_afresh(
+    dataset, tmp_path, tiny
+):
+    fill(dataset, tmp_path, per_class=40)
+    settings = TrainSettings(backbone=tiny, epochs=30, batch_size=16, learning_rate=3e-3)
+    first = train(dataset, settings)
+    assert first.metrics["warm_start"] is False
+
+    # One new label is little next to 64 trained-on images: a few epochs from the last weights.
+    fill(dataset, tmp_path, per_class=1, seed=2)
+    warm = train(dataset, settings)
+    assert warm.metrics["embedded_images"] == 2
+    assert warm.metrics["warm_start"] is True
+    assert len(warm.curves["loss"]) <= 5
+    assert warm.metrics["val_accuracy"] >= 0.9
+    answers = list(Predictor(warm.model_path).predict_paths([it.path for it in dataset.items()]))
+    right = sum(a["label"] == it.label for a, it in zip(answers, dataset.items(), strict=True))
+    assert right >= 0.9 * len(answers)
+
+    # Training again with nothing new is a fresh start, as the first model was.
+    again = train(dataset, settings)
+    assert again.metrics["warm_start"] is False
+    assert len(again.curves["loss"]) > 5
+
+
 def test_stop_during_an_epoch_keeps_the_best_weights(dataset, tmp_path, tiny):
     fill(dataset, tmp_path, per_class=30)
     cancel = CancelToken()

@@ -16,6 +16,7 @@ import numpy as np
 
 from desktop_app.core.errors import StudioError
 from desktop_app.core.progress import CancelToken, Progress, ProgressCallback, emit
+from desktop_app.ml import head as head_module
 from desktop_app.ml import model as models
 from desktop_app.ml.backbones import DEFAULT_BACKBONE, BackboneSpec, build_backbone, get_spec
 from desktop_app.ml.callbacks import Curves, ProgressReporter, StopOnCancel
@@ -31,7 +32,6 @@ MODES = ("fast", "finetune")
 EMBED_BATCH = 64
 WARMUP_EPOCHS = 10
 FINETUNE_LR_FACTOR = 0.1
-HEAD_STEPS_PER_EXECUTION = 16  # batches per call into the backend: the head's steps are tiny
 
 
 @dataclass
@@ -102,12 +102,13 @@ def train(
         curves = Curves()
         stop = StopOnCancel(cancel)
         embedded = None
+        warm = False
         if spec.pretrained:
             backbone.trainable = False
             cache = _embed_missing(dataset, spec, backbone, size, data, progress, cancel)
             data = _drop_failed(data, cache)
             embedded = cache.embedded_now
-            head = _fit_head(
+            head, warm = _fit_head(
                 settings, data, cache, curves, stop, progress, warmup=settings.mode == "finetune"
             )
             if settings.mode == "finetune" and not stop.stopped:
@@ -134,7 +135,12 @@ def train(
         [it.hash for it in data.val],
     )
     metrics.update(
-        {"train_count": len(data.train), "val_count": len(data.val), "embedded_images": embedded}
+        {
+            "train_count": len(data.train),
+            "val_count": len(data.val),
+            "embedded_images": embedded,
+            "warm_start": warm,
+        }
     )
     return _save_run(
         dataset,
@@ -265,25 +271,34 @@ def _fit(
 
 
 def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: bool):
-    keras = keras_module()
+    """Fits the head on cached features; fast mode keeps it compiled and may warm-start it."""
+    n = len(data.classes)
     x = cache.get([it.hash for it in data.train])
+    y = head_module.one_hot(data.labels(data.train), n)
     val = None
     if data.val:
-        val = (cache.get([it.hash for it in data.val]), data.labels(data.val))
-    head = models.build_head(x.shape[1], len(data.classes), seed=settings.seed)
-    head.compile(
-        optimizer=keras.optimizers.Adam(settings.learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        jit_compile=False,  # compiling a two-layer head costs more than it saves
-        steps_per_execution=HEAD_STEPS_PER_EXECUTION,
-    )
-    epochs = min(settings.epochs, WARMUP_EPOCHS) if warmup else settings.epochs
+        val = (
+            cache.get([it.hash for it in data.val]),
+            head_module.one_hot(data.labels(data.val), n),
+        )
+    train_labels = {it.hash: it.label for it in data.train}
+    if warmup:  # fine-tune mode trains this head further: never the kept one
+        head, warm = head_module.compiled_head(x.shape[1], n, settings), False
+    else:
+        head, warm = head_module.kept_head(
+            (str(cache.path),), x.shape[1], n, settings, train_labels
+        )
+    if warmup:
+        epochs = min(settings.epochs, WARMUP_EPOCHS)
+    elif warm:
+        epochs = min(settings.epochs, head_module.WARM_EPOCHS)
+    else:
+        epochs = settings.epochs
     total = epochs + settings.epochs if warmup else epochs
     _fit(
         head,
         x,
-        data.labels(data.train),
+        y,
         settings,
         epochs,
         curves,
@@ -293,9 +308,11 @@ def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: b
         class_weight=data.class_weight(),
         offset=0,
         total_epochs=total,
-        patience=settings.patience,
+        patience=min(settings.patience, head_module.WARM_PATIENCE) if warm else settings.patience,
     )
-    return head
+    if not warmup and not stop.stopped:
+        head_module.remember_fit(head, train_labels)
+    return head, warm
 
 
 def _decode_all(items, size, progress, cancel) -> tuple[np.ndarray, list]:

@@ -1,0 +1,98 @@
+"""The fast-mode head, compiled once per process and kept, warm-started when little has changed.
+
+A fresh Keras model traces its train step on its first fit (about a second on a CPU), and a head
+trained from scratch needs a few dozen epochs. After a handful of new or relabeled images the head
+already knows almost everything: a retrain starts from its weights and runs a few epochs, on the
+same compiled model (no tracing). A first model, a retrain after many changes, or one with nothing
+new re-initialises the kept model instead (same weights as a freshly built head; optimizer zeroed).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from desktop_app.ml import model as models
+from desktop_app.ml.runtime import keras_module
+
+LABEL_SMOOTHING = 0.1  # +0.4-0.6 points held-out accuracy on the real photos (3 seeds), no cost
+HEAD_STEPS_PER_EXECUTION = 256  # a whole epoch per call into the backend: the head's steps are tiny
+WARM_MAX_SHARE = 0.05  # warm start when at most this share of the training images is new/relabeled
+WARM_EPOCHS = 5
+WARM_PATIENCE = 2
+
+
+@dataclass
+class _Kept:
+    model: object
+    trained_on: dict[str, str] = field(default_factory=dict)  # hash -> label of the last fit
+
+
+_kept: dict[tuple, _Kept] = {}
+_lock = threading.Lock()
+
+
+def one_hot(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Label smoothing needs categorical targets."""
+    return np.eye(n_classes, dtype="float32")[labels]
+
+
+def compiled_head(feature_dim: int, n_classes: int, settings):
+    keras = keras_module()
+    head = models.build_head(feature_dim, n_classes, seed=settings.seed)
+    head.compile(
+        optimizer=keras.optimizers.Adam(settings.learning_rate),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
+        metrics=["accuracy"],
+        jit_compile=False,  # compiling a two-layer head costs more than it saves
+        steps_per_execution=HEAD_STEPS_PER_EXECUTION,
+    )
+    return head
+
+
+def _reinitialise(head, feature_dim: int, n_classes: int, settings) -> None:
+    """The weights a freshly built head would have, and a zeroed optimizer (no retracing)."""
+    head.set_weights(models.build_head(feature_dim, n_classes, seed=settings.seed).get_weights())
+    optimizer = head.optimizer
+    for variable in optimizer.variables:
+        variable.assign(np.zeros(variable.shape, variable.dtype))
+    optimizer.learning_rate = settings.learning_rate
+
+
+def kept_head(cache_key: tuple, feature_dim: int, n_classes: int, settings, train_labels: dict):
+    """(compiled head, warm) for a fast-mode fit; warm: it starts from the previous fit's weights.
+
+    cache_key names the feature cache (dataset and backbone); train_labels maps hash -> label of
+    the images about to be fitted on.
+    """
+    key = (
+        cache_key,
+        feature_dim,
+        n_classes,
+        settings.learning_rate,
+        settings.batch_size,
+        settings.seed,
+    )
+    with _lock:
+        kept = _kept.get(key)
+        if kept is None:
+            kept = _Kept(compiled_head(feature_dim, n_classes, settings))
+            _kept[key] = kept
+            warm = False
+        else:
+            changed = sum(kept.trained_on.get(h) != label for h, label in train_labels.items())
+            warm = 0 < changed <= max(1, int(WARM_MAX_SHARE * len(train_labels)))
+            if not warm:
+                _reinitialise(kept.model, feature_dim, n_classes, settings)
+        kept.trained_on = {}  # until this fit ends: a stopped or failed fit is no base to warm from
+        return kept.model, warm
+
+
+def remember_fit(head, train_labels: dict) -> None:
+    """Records what the kept head was last fitted on (after a fit that ran to its end)."""
+    with _lock:
+        for kept in _kept.values():
+            if kept.model is head:
+                kept.trained_on = dict(train_labels)
