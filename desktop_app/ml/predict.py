@@ -1,7 +1,8 @@
 """Predictor: a saved model, loaded safely, answering "how hot-dog is this?" for arrays and files.
 
 Each Predictor owns its model instance (Keras is not thread-safe: never share one with training).
-Inference goes through Keras' compiled predict step, traced once, not eager per frame.
+Inference goes through the model's forward pass compiled once (ml/forward.py), not eager per frame
+and without predict()'s per-call machinery.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PIL import Image
 
 from desktop_app.core.errors import StudioError
 from desktop_app.ml.features import decoded_batches
+from desktop_app.ml.forward import compiled_forward
 from desktop_app.ml.metrics import score_index
 from desktop_app.ml.runtime import keras_module
 from desktop_app.ml.safety import check_model_file
@@ -65,6 +67,7 @@ class Predictor:
         self.input_size: int = int(self.model.input_shape[1])
         self.backbone: str | None = self.info.get("backbone")
         self._score_column = score_index(self.classes)
+        self._forward = compiled_forward(self.model)
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """N×classes probabilities for a uint8 batch (resized here if not at input_size)."""
@@ -73,8 +76,7 @@ class Predictor:
             batch = batch[None]
         if batch.shape[1:3] != (self.input_size, self.input_size):
             batch = np.stack([resize_to(image, self.input_size) for image in batch])
-        # predict_on_batch runs Keras' compiled predict step (traced once per batch shape).
-        return np.asarray(self.model.predict_on_batch(batch.astype(np.float32)), dtype=np.float32)
+        return np.asarray(self._forward(batch.astype(np.float32)), dtype=np.float32)
 
     def predict_batch(self, images: np.ndarray) -> np.ndarray:
         """P(hot_dog) per image."""
