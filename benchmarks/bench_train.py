@@ -78,6 +78,7 @@ def main() -> int:
 
     spec = get_spec(options.backbone)
     result["floor_s"] = round(floor_seconds(spec, [PHOTOS / e["file"] for e in first]), 2)
+    print(json.dumps(result), file=sys.stderr, flush=True)  # progress: a slow device shows where
 
     start = time.perf_counter()
     run = train(dataset, TrainSettings(backbone=options.backbone, epochs=options.epochs))
@@ -85,6 +86,7 @@ def main() -> int:
     result["first_model_vs_floor"] = round(result["first_model_s"] / result["floor_s"], 3)
     result["first_model_epochs_run"] = len(run.curves["loss"])
     result["first_model_val_accuracy"] = run.metrics["val_accuracy"]
+    print(json.dumps(result), file=sys.stderr, flush=True)
 
     for entry in late:
         dataset.add_file(PHOTOS / entry["file"], entry["label"])
@@ -154,6 +156,12 @@ def recipe_seconds(spec, root: Path, epochs: int) -> float:
     from desktop_app.ml.backbones import build_backbone, preprocessing_layer
     from desktop_app.ml.weights import resolve_weights
 
+    if keras.backend.backend() != "tensorflow":
+        # tf.data below loads TensorFlow, which would otherwise claim the GPU memory the active
+        # backend (e.g. JAX, which preallocates 75%) already holds.
+        import tensorflow as tf
+
+        tf.config.set_visible_devices([], "GPU")
     start = time.perf_counter()
     size = spec.input_size
     train_ds, val_ds = keras.utils.image_dataset_from_directory(

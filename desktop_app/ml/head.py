@@ -46,10 +46,17 @@ def compiled_head(feature_dim: int, n_classes: int, settings):
         optimizer=keras.optimizers.Adam(settings.learning_rate),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
         metrics=["accuracy"],
-        jit_compile=False,  # compiling a two-layer head costs more than it saves
+        jit_compile=_jit_the_head(keras),
         steps_per_execution=HEAD_STEPS_PER_EXECUTION,
     )
     return head
+
+
+def _jit_the_head(keras) -> bool:
+    """On TensorFlow (and torch) the traced graph is fast and XLA-compiling a two-layer head costs
+    more than it saves. On JAX, jit_compile=False means eager op-by-op dispatch of every train step
+    (with mixed precision's loss scaling on GPU: thousands of tiny kernels per epoch), so jit it."""
+    return keras.backend.backend() == "jax"
 
 
 def _reinitialise(head, feature_dim: int, n_classes: int, settings) -> None:
