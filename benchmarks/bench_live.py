@@ -16,18 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from shared_data import PHOTOS, WEIGHTS, use_shared_weights
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-PHOTOS = SHARED / "data" / "hotdog"
-WEIGHTS = SHARED / "weights"
-sys.path.insert(0, str(REPO))
 FPS, WIDTH, HEIGHT = 30, 640, 480
 
 
@@ -177,11 +172,7 @@ def main() -> int:
         print(json.dumps({"skipped": f"needs {PHOTOS} and {WEIGHTS}"}))
         return 0
     scratch = Path(tempfile.mkdtemp(prefix="bench-live-"))
-    models_dir = scratch / "keras_home" / "models"
-    models_dir.mkdir(parents=True)
-    for weights in WEIGHTS.glob("*.h5"):
-        (models_dir / weights.name).symlink_to(weights)
-    os.environ["KERAS_HOME"] = str(scratch / "keras_home")
+    use_shared_weights(scratch)
 
     from desktop_app.ml.backbones import DEFAULT_BACKBONE
 

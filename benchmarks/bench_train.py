@@ -16,18 +16,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-# HOTDOG_SHARED points elsewhere (e.g. a copy carried to a GPU machine).
-SHARED = Path(os.environ.get("HOTDOG_SHARED", REPO.parent / "shared"))
-PHOTOS = SHARED / "data" / "hotdog"
-WEIGHTS = SHARED / "weights"
-sys.path.insert(0, str(REPO))
+from shared_data import PHOTOS, WEIGHTS, use_shared_weights
 
 
 def held_out(entry_hash: str) -> bool:
@@ -46,11 +40,7 @@ def main() -> int:
         print(json.dumps({"skipped": f"needs {PHOTOS} and {WEIGHTS}"}))
         return 0
     scratch = Path(tempfile.mkdtemp(prefix="bench-train-"))
-    models_dir = scratch / "keras_home" / "models"
-    models_dir.mkdir(parents=True)
-    for weights in WEIGHTS.glob("*.h5"):
-        (models_dir / weights.name).symlink_to(weights)
-    os.environ["KERAS_HOME"] = str(scratch / "keras_home")
+    use_shared_weights(scratch)
 
     from desktop_app.core.dataset import Dataset
     from desktop_app.ml.backbones import get_spec

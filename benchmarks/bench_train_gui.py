@@ -20,21 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-PHOTOS = SHARED / "data" / "hotdog"
-WEIGHTS = SHARED / "weights"
+from shared_data import PHOTOS, WEIGHTS, use_shared_weights
+
 TARGET_STALL_MS = 100
-sys.path.insert(0, str(REPO))
-
-
-def keras_home_with_shared_weights(scratch: Path) -> Path:
-    """A KERAS_HOME whose models/ links to the shared weights (never copies them)."""
-    models = scratch / "keras_home" / "models"
-    models.mkdir(parents=True)
-    for weights in WEIGHTS.glob("*.h5"):
-        (models / weights.name).symlink_to(weights)
-    return models.parent
 
 
 def import_photos(root: Path, limit: int | None) -> int:
@@ -85,7 +73,7 @@ def main() -> int:
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     scratch = Path(tempfile.mkdtemp(prefix="bench-train-gui-"))
-    os.environ["KERAS_HOME"] = str(keras_home_with_shared_weights(scratch))
+    use_shared_weights(scratch)
     images = import_photos(scratch / "dataset", options.limit or None)
 
     from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings

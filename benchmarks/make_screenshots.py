@@ -17,10 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("HOTDOG_SHARED", REPO.parent / "shared"))
-PHOTOS = SHARED / "data" / "hotdog"
-WEIGHTS = SHARED / "weights"
+from shared_data import PHOTOS, REPO, WEIGHTS, use_shared_weights
+
 WINDOW_SIZE = (1280, 800)
 MAX_BYTES = 400_000
 LABELED_PER_CLASS = 14
@@ -56,14 +54,6 @@ def make_dataset(root: Path) -> Path:
     return hot[-1]  # not in the dataset: the Live view judges a photo it never saw
 
 
-def link_weights(keras_home: Path) -> None:
-    models = keras_home / "models"
-    models.mkdir(parents=True)
-    for weights in WEIGHTS.glob("*.h5"):
-        (models / weights.name).symlink_to(weights)
-    os.environ["KERAS_HOME"] = str(keras_home)
-
-
 def save_small_png(image, path: Path) -> int:
     """PNG under MAX_BYTES: full colour when it fits, else 256 colours (photos dither a little)."""
     from PIL import Image
@@ -89,7 +79,7 @@ def main() -> int:
         return 1
     scratch = Path(tempfile.mkdtemp(prefix="screenshots-"))
     os.environ.update(HOME=str(scratch / "home"), XDG_CONFIG_HOME=str(scratch / "config"))
-    link_weights(scratch / "keras_home")
+    use_shared_weights(scratch)
     sys.path.insert(0, str(REPO))
     live_photo = make_dataset(scratch / "Lunch photos")
 

@@ -11,9 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-SHARED = Path(os.environ.get("HOTDOG_SHARED", REPO.parent / "shared"))
+from shared_data import PHOTOS, use_shared_weights
+
 START = time.time()
 
 
@@ -23,16 +22,12 @@ def log(*parts) -> None:
 
 def main() -> int:
     scratch = Path(tempfile.mkdtemp(prefix="train-trace-"))
-    models = scratch / "keras_home" / "models"
-    models.mkdir(parents=True)
-    for weights in (SHARED / "weights").glob("*.h5"):
-        (models / weights.name).symlink_to(weights.resolve())
-    os.environ["KERAS_HOME"] = str(scratch / "keras_home")
+    use_shared_weights(scratch)
 
     from desktop_app.core.dataset import Dataset
     from desktop_app.ml.training import TrainSettings, train
 
-    photos = SHARED / "data" / "hotdog"
+    photos = PHOTOS
     dataset = Dataset.create(scratch / "dataset")
     per_class = int(os.environ.get("N", "300"))
     for label in ("hot_dog", "not_hot_dog"):
