@@ -47,7 +47,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def launch_gui(dataset_path: str | None) -> int:
     app = make_application()
     from desktop_app.ui.main_window import MainWindow
-    from desktop_app.ui.ml_warmup import MlWarmup
+    from desktop_app.ui.ml_warmup import MlWarmup, backend_title
     from desktop_app.ui.startup_probe import install_startup_probe
 
     install_startup_probe(app)  # HOTDOG_STARTUP_PROBE=1 only: time the first paint, then quit
@@ -59,10 +59,12 @@ def launch_gui(dataset_path: str | None) -> int:
         window.session.reopen_last()
 
     status = window.device_label
-    status.setText("Loading TensorFlow…")
+    status.setText(f"Loading {backend_title()}…")
     warmup = MlWarmup(window)
-    warmup.ready.connect(lambda device: status.setText(f"TensorFlow ready · {device}"))
-    warmup.failed.connect(lambda message: status.setText("TensorFlow unavailable: labeling only"))
+    warmup.ready.connect(status.setText)
+    warmup.failed.connect(
+        lambda message: status.setText(f"{backend_title()} unavailable: labeling only")
+    )
     warmup.failed.connect(lambda message: status.setToolTip(message))
     warmup.start()
     code = app.exec()

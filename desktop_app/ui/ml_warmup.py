@@ -9,12 +9,20 @@ happens once, whichever thread gets there first.
 from __future__ import annotations
 
 import gc
+import os
 import threading
 
 from PySide6.QtCore import QThread, Signal
 
+BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 _lock = threading.Lock()
 _frozen = False
+
+
+def backend_title(backend: str | None = None) -> str:
+    """The backend's name for people; before Keras loads, the one KERAS_BACKEND asks for."""
+    backend = backend or os.environ.get("KERAS_BACKEND", "tensorflow")
+    return BACKEND_TITLES.get(backend, backend)
 
 
 def warm_up_ml():
@@ -41,7 +49,7 @@ def freeze_long_lived_objects() -> None:
 
 
 class MlWarmup(QThread):
-    ready = Signal(str)  # a description of the device, e.g. "CPU (no GPU found)"
+    ready = Signal(str)  # e.g. "TensorFlow ready · CPU (no GPU found)" or "JAX ready · GPU: …"
     failed = Signal(str)
 
     def run(self) -> None:
@@ -56,4 +64,5 @@ class MlWarmup(QThread):
         except Exception as error:  # no usable TensorFlow: the app still labels photos
             self.failed.emit(f"{type(error).__name__}: {error}")
             return
-        self.ready.emit(device)
+        backend = keras.backend.backend()
+        self.ready.emit(f"{backend_title(backend)} ready · {device}")
