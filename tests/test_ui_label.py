@@ -189,3 +189,12 @@ def test_thumbnails_dragged_onto_the_inbox_are_unlabeled(qtbot, studio):
     drop(studio.label_view.inbox, mime)
     wait_loaded(qtbot, studio, {HOT: 2, INBOX: 4})
     assert len(files_in(studio.session.dataset.root / INBOX)) == 4
+
+
+def test_confidence_reads_as_people_expect():
+    from desktop_app.ui.percent import percent
+
+    assert percent(0.93) == "93%"
+    assert percent(0.999) == ">99%"
+    assert percent(1.0) == "100%"
+    assert percent(0.001) == "<1%"

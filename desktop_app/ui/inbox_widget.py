@@ -26,6 +26,7 @@ from desktop_app.ui.dataset_session import DatasetSession
 from desktop_app.ui.drop_target import DropTarget
 from desktop_app.ui.gallery_model import GalleryModel
 from desktop_app.ui.image_prefetch import ImagePrefetcher
+from desktop_app.ui.percent import percent
 from desktop_app.ui.style import label_title
 from desktop_app.ui.thumbnail_cache import ThumbnailCache
 
@@ -280,7 +281,9 @@ class InboxWidget(QFrame):
             self.guess_label.hide()
             return
         label, score = guess
-        self.guess_label.setText(f"Model guess: {label_title(label)} {score:.0%} — Enter to accept")
+        self.guess_label.setText(
+            f"Model guess: {label_title(label)} {percent(score)} — Enter to accept"
+        )
         self.guess_label.show()
 
     def _prefetch_ahead(self) -> None:

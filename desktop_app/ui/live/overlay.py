@@ -15,6 +15,8 @@ from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from desktop_app.ui.percent import percent
+
 HOT_DOG_GREEN = QColor("#27ae3f")
 NOT_HOT_DOG_RED = QColor("#e0262c")
 HEATMAP_OPACITY = 0.5
@@ -173,7 +175,7 @@ class LivePicture(QWidget):
         small.setPixelSize(max(12, int(band_h * 0.2)))
         small.setBold(True)
         painter.setFont(small)
-        sure = f"{self.confidence:.0%} sure"
+        sure = f"{percent(self.confidence)} sure"
         painter.drawText(
             band.adjusted(12, 0, -12, -6),
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
