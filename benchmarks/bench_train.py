@@ -31,7 +31,7 @@ def held_out(entry_hash: str) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--backbone", default="mobilenet_v2_0.35")
+    parser.add_argument("--backbone", default=None, help="default: the app's default backbone")
     parser.add_argument("--skip-recipe", action="store_true")
     parser.add_argument("--skip-finetune", action="store_true")
     parser.add_argument("--finetune-epochs", type=int, default=4)
@@ -43,9 +43,11 @@ def main() -> int:
     use_shared_weights(scratch)
 
     from desktop_app.core.dataset import Dataset
-    from desktop_app.ml.backbones import get_spec
+    from desktop_app.ml.backbones import DEFAULT_BACKBONE, get_spec
     from desktop_app.ml.devices import describe_device
     from desktop_app.ml.training import TrainSettings, train
+
+    options.backbone = options.backbone or DEFAULT_BACKBONE
 
     manifest = json.loads((PHOTOS / "manifest.json").read_text())
     for entry in manifest:

@@ -95,7 +95,7 @@ def test_user_mistakes_get_one_line_and_the_right_exit_code(trained, tmp_path):
     tmp, _, _ = trained
     missing = cli("train", tmp / "dataset", "--no-download", "--epochs", "1")
     assert missing.returncode == 1
-    assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5" in missing.stderr
+    assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.5_224_no_top.h5" in missing.stderr
     assert "small_cnn" in missing.stderr and "Traceback" not in missing.stderr
     unknown = cli("train", tmp / "dataset", "--backbone", "resnet9000")
     assert unknown.returncode == 1 and "Unknown backbone" in unknown.stderr

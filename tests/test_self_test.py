@@ -13,7 +13,7 @@ from desktop_app.commands._mjpeg_avi import write_mjpeg_avi
 from desktop_app.commands._selftest_images import video_frames
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "shared" / "weights"
-DEFAULT_WEIGHTS = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5"
+DEFAULT_WEIGHTS = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.5_224_no_top.h5"
 
 
 def run_self_test(tmp_path: Path, keras_home: Path) -> subprocess.CompletedProcess:
@@ -58,7 +58,7 @@ def test_self_test_trains_the_pretrained_backbone_offline(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     lines = step_lines(result.stdout)
     assert all(line.startswith("ok") for line in lines), lines
-    assert "mobilenet_v2_0.35: " in lines[4]
+    assert "mobilenet_v2_0.5: " in lines[4]
 
 
 def test_a_failing_step_fails_the_run_and_skips_what_depends_on_it(tmp_path):

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from desktop_app.commands._terminal import TerminalProgress
+from desktop_app.ml.backbones import DEFAULT_BACKBONE
 
 HELP = "Train a classifier on a dataset's labeled images; the run is kept in the dataset's .studio/runs/."
 
@@ -17,10 +18,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dataset", metavar="DATASET", help="the dataset folder")
     parser.add_argument(
         "--backbone",
-        default="mobilenet_v2_0.35",
+        default=DEFAULT_BACKBONE,
         metavar="NAME",
-        help="pretrained backbone, or small_cnn to train from scratch (default: mobilenet_v2_0.35);"
-        " names: mobilenet_v2_0.35, mobilenet_v2_0.5, mobilenet_v2_1.0, mobilenet_v1_0.25,"
+        help=f"pretrained backbone, or small_cnn to train from scratch (default: {DEFAULT_BACKBONE});"
+        " names: mobilenet_v2_0.5, mobilenet_v2_0.35, mobilenet_v2_1.0, mobilenet_v1_0.25,"
         " mobilenet_v3_small, efficientnet_b0, small_cnn",
     )
     parser.add_argument(

@@ -35,12 +35,12 @@ class BackboneSpec:
         return self.weights_file is not None
 
 
-def _mobilenet_v2(alpha: float, title: str) -> BackboneSpec:
+def _mobilenet_v2(alpha: float, title: str, input_size: int = 224) -> BackboneSpec:
     file = f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{alpha}_224_no_top.h5"
     return BackboneSpec(
         name=f"mobilenet_v2_{alpha}",
         title=title,
-        input_size=224,
+        input_size=input_size,
         weights_file=file,
         weights_url=KERAS_APPS + "mobilenet_v2/" + file,
         factory="MobileNetV2",
@@ -65,8 +65,9 @@ def small_cnn_features(input_size: int):
 
 
 _SPECS = [
-    _mobilenet_v2(0.35, "MobileNetV2 α 0.35 (fastest, default)"),
-    _mobilenet_v2(0.5, "MobileNetV2 α 0.5"),
+    # α 0.5 at 288 px: 40% fewer errors than α 0.35 at 224 px on the real photos (ADR 0004).
+    _mobilenet_v2(0.5, "MobileNetV2 α 0.5, 288 px (default)", input_size=288),
+    _mobilenet_v2(0.35, "MobileNetV2 α 0.35 (fastest)"),
     _mobilenet_v2(1.0, "MobileNetV2 α 1.0"),
     BackboneSpec(
         name="mobilenet_v1_0.25",
@@ -108,7 +109,7 @@ _SPECS = [
 ]
 
 BACKBONES: dict[str, BackboneSpec] = {spec.name: spec for spec in _SPECS}
-DEFAULT_BACKBONE = "mobilenet_v2_0.35"
+DEFAULT_BACKBONE = "mobilenet_v2_0.5"
 
 
 def get_spec(name: str) -> BackboneSpec:
