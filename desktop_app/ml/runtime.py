@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sys
 import threading
 
@@ -16,22 +17,58 @@ _lock = threading.Lock()
 _ready = False
 
 
+# TensorFlow's native start-up notices (abseil-format info/warning lines and a few loose ones).
+_NOTICE = re.compile(
+    rb"^(?:[IW]\d{4} [\d:.]+ +\d+ \S+:\d+\] "
+    rb"|E\d{4} .*cuInit"
+    rb"|WARNING: All log messages before absl::InitializeLog"
+    rb"|To enable the following instructions:)"
+)
+
+
+def is_native_notice(line: bytes) -> bool:
+    return _NOTICE.match(line) is not None
+
+
 @contextlib.contextmanager
-def _quiet_native_stderr(enabled: bool):
-    """TensorFlow writes oneDNN/CUDA notices to fd 2 before its log level applies: hide them."""
+def _filtered_native_stderr(enabled: bool):
+    """TensorFlow writes oneDNN/CUDA notices to fd 2 before its log level applies. Route fd 2
+    through a pipe that drops those lines and passes everything else on: the GUI imports Keras on
+    a background thread, and what other threads print meanwhile must not be lost."""
     if not enabled:
         yield
         return
     sys.stderr.flush()
     saved = os.dup(2)
+    read_end, write_end = os.pipe()
+    forwarder = threading.Thread(
+        target=_forward_lines, args=(read_end, saved), name="stderr-filter", daemon=True
+    )
+    forwarder.start()
+    os.dup2(write_end, 2)
+    os.close(write_end)
     try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
         yield
     finally:
         sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
+        os.dup2(saved, 2)  # closes the pipe's last write end unless native code kept a copy
+        forwarder.join(timeout=1.0)  # a kept copy keeps the (daemon) forwarder running: fine
+
+
+def _forward_lines(read_end: int, target: int) -> None:
+    with os.fdopen(read_end, "rb", buffering=0) as pipe, os.fdopen(target, "wb", 0) as out:
+        pending = b""
+        while chunk := pipe.read(65536):
+            *lines, pending = (pending + chunk).split(b"\n")
+            _write_kept(out, lines)
+        if pending:
+            _write_kept(out, [pending])
+
+
+def _write_kept(out, lines: list[bytes]) -> None:
+    kept = [line + b"\n" for line in lines if not is_native_notice(line)]
+    if kept:
+        out.write(b"".join(kept))
 
 
 def keras_module():
@@ -42,7 +79,7 @@ def keras_module():
             # A user who set the level wants those logs: keep their choice and show them.
             user_chose = "TF_CPP_MIN_LOG_LEVEL" in os.environ
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-            with _quiet_native_stderr(not user_chose):
+            with _filtered_native_stderr(not user_chose):
                 import keras
 
                 from desktop_app.ml.devices import configure_devices

@@ -43,7 +43,7 @@ class TrainSettings:
     learning_rate: float = 1e-3
     val_share: float = 0.2
     seed: int = 0
-    input_size: int | None = None  # None: the backbone's own (224 for the pretrained ones)
+    input_size: int | None = None  # None: the backbone's own (BackboneSpec.input_size)
     patience: int = 8  # early stopping: epochs without a better validation loss
     allow_download: bool = True  # fetch missing ImageNet weights
 
