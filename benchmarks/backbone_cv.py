@@ -28,7 +28,9 @@ FOLDS = 5
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("choices", nargs="*", default=["mobilenet_v2_0.5@288", "mobilenet_v2_0.35@224"])
+    parser.add_argument(
+        "choices", nargs="*", default=["mobilenet_v2_0.5@288", "mobilenet_v2_0.35@224"]
+    )
     parser.add_argument("--seeds", type=int, default=2, help="head seeds averaged per choice")
     options = parser.parse_args()
     if not PHOTOS.is_dir() or not WEIGHTS.is_dir():
