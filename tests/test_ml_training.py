@@ -139,9 +139,30 @@ def test_finetune_mode_warms_up_then_trains_the_backbone_top(dataset, tmp_path, 
     assert len(record.curves["loss"]) == 3 + 3  # warm-up epochs, then fine-tune epochs
     assert record.settings["mode"] == "finetune"
     assert Predictor(record.model_path).input_size == 48
+    assert record.metrics["finetune_improved"] in (True, False)
 
 
 def test_too_few_labels_is_a_clear_error(dataset, tmp_path, tiny):
     fill(dataset, tmp_path, per_class=1)
     with pytest.raises(StudioError, match="at least 2 images of each class"):
         train(dataset, TrainSettings(backbone=tiny))
+
+
+def test_finetune_that_does_worse_keeps_the_warmed_up_head(dataset, tmp_path, tiny, monkeypatch):
+    from desktop_app.ml import training
+
+    fill(dataset, tmp_path, per_class=20)
+    monkeypatch.setattr(training, "FINETUNE_LR_FACTOR", 1e4)  # a learning rate of 10: it diverges
+    messages = []
+    record = train(
+        dataset,
+        TrainSettings(backbone=tiny, mode="finetune", epochs=3, batch_size=16),
+        progress=lambda event: messages.append(event.message or ""),
+    )
+    assert record.metrics["finetune_improved"] is False
+    assert any("the head alone is kept" in message for message in messages)
+    # The saved model is the warm-up head's best epoch, not the diverged fine-tune.
+    warmup = slice(0, 3)
+    best = int(np.argmin(record.curves["val_loss"][warmup]))
+    assert record.metrics["val_accuracy"] >= record.curves["val_accuracy"][best] - 0.1
+    assert record.metrics["val_accuracy"] > max(record.curves["val_accuracy"][3:])

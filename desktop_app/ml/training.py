@@ -103,6 +103,7 @@ def train(
         stop = StopOnCancel(cancel)
         embedded = None
         warm = False
+        finetune_improved = None
         if spec.pretrained:
             backbone.trainable = False
             cache = _embed_missing(dataset, spec, backbone, size, data, progress, cancel)
@@ -112,8 +113,18 @@ def train(
                 settings, data, cache, curves, stop, progress, warmup=settings.mode == "finetune"
             )
             if settings.mode == "finetune" and not stop.stopped:
-                inference, arrays = _fine_tune(
-                    settings, spec, backbone, head, size, data, curves, stop, progress, cancel
+                inference, arrays, finetune_improved = _fine_tune(
+                    settings,
+                    spec,
+                    backbone,
+                    head,
+                    size,
+                    data,
+                    cache,
+                    curves,
+                    stop,
+                    progress,
+                    cancel,
                 )
                 probabilities = _predict(inference, arrays)
             else:
@@ -142,6 +153,8 @@ def train(
             "warm_start": warm,
         }
     )
+    if finetune_improved is not None:
+        metrics["finetune_improved"] = finetune_improved
     return _save_run(
         dataset,
         settings,
@@ -376,9 +389,15 @@ def _end_to_end(
     return models.full_model(spec, backbone, head, size), (xv if len(xv) else None)
 
 
-def _fine_tune(settings, spec, backbone, head, size, data, curves, stop, progress, cancel):
+def _fine_tune(settings, spec, backbone, head, size, data, cache, curves, stop, progress, cancel):
+    """Fine-tunes the backbone's top after the head's warm-up; returns (inference model, val
+    arrays, improved). Fine-tuning can overfit a small set: when its best validation loss is no
+    better than the warm-up head's, the warm-up weights are put back and the head alone is kept."""
+    head_loss = _plain_val_loss(head, cache, data)
+    before = (backbone.get_weights(), head.get_weights())
+    offset = len(curves.epochs["loss"])
     models.unfreeze_top(backbone)
-    return _end_to_end(
+    inference, arrays = _end_to_end(
         settings,
         spec,
         backbone,
@@ -390,9 +409,33 @@ def _fine_tune(settings, spec, backbone, head, size, data, curves, stop, progres
         progress,
         cancel,
         lr=settings.learning_rate * FINETUNE_LR_FACTOR,
-        offset=len(curves.epochs["loss"]),
+        offset=offset,
         patience=3,
     )
+    tuned = [loss for loss in curves.epochs["val_loss"][offset:] if np.isfinite(loss)]
+    if head_loss is None or (tuned and min(tuned) < head_loss):
+        return inference, arrays, True
+    backbone.set_weights(before[0])
+    head.set_weights(before[1])
+    emit(
+        progress,
+        Progress(
+            "fitting",
+            kind="message",
+            message="Fine-tuning did not beat the head alone on the validation images;"
+            " the head alone is kept.",
+        ),
+    )
+    return inference, arrays, False
+
+
+def _plain_val_loss(head, cache: FeatureCache, data: _Data) -> float | None:
+    """The head's validation cross-entropy without label smoothing, as fine-tuning measures it."""
+    if not data.val:
+        return None
+    probabilities = _predict_direct(head, cache.get([it.hash for it in data.val]))
+    right = probabilities[np.arange(len(data.val)), data.labels(data.val)]
+    return float(-np.mean(np.log(np.clip(right, 1e-7, 1.0))))
 
 
 def _train_from_scratch(settings, spec, backbone, size, data, curves, stop, progress, cancel):
