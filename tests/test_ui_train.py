@@ -281,3 +281,22 @@ def test_the_view_loads_neither_keras_nor_pyqtgraph_until_needed(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_finished_message_says_when_fine_tuning_was_not_kept():
+    from types import SimpleNamespace
+
+    from desktop_app.ui.train_view import finished_message
+
+    kept_head = SimpleNamespace(
+        status="complete", metrics={"val_accuracy": 0.981, "finetune_improved": False}
+    )
+    assert finished_message(kept_head, "2 min") == (
+        "Trained in 2 min: 98.1% validation accuracy. Fine-tuning did not beat the head alone"
+        " on the validation photos: the head was kept."
+    )
+    tuned = SimpleNamespace(
+        status="stopped", metrics={"val_accuracy": 0.5, "finetune_improved": True}
+    )
+    assert "head was kept" not in finished_message(tuned, "3 s")
+    assert finished_message(tuned, "3 s").startswith("Stopped after 3 s; the best model")

@@ -325,13 +325,7 @@ class TrainView(QWidget):
         self._end_run()
         if self._training_dataset is not self.dataset:
             return  # the dataset was closed while it trained; its run is saved with it
-        took = format_duration(self._elapsed.elapsed() / 1000)
-        accuracy = (record.metrics or {}).get("val_accuracy")
-        result = "" if accuracy is None else f"{float(accuracy):.1%} validation accuracy"
-        if record.status == "stopped":
-            self._set_message(f"Stopped after {took}; the best model so far was kept. {result}")
-        else:
-            self._set_message(f"Trained in {took}: {result}.")
+        self._set_message(finished_message(record, format_duration(self._elapsed.elapsed() / 1000)))
         self.progress_bar.setValue(BAR_STEPS)
         self.progress_bar.setFormat("Done" if record.status == "complete" else "Stopped")
         self.refresh_runs()
@@ -383,3 +377,19 @@ class TrainView(QWidget):
         self.message.setText(text)
         colour = NOT_HOT_DOG_COLOR if error else "#374151"
         self.message.setStyleSheet(f"color: {colour};")
+
+
+def finished_message(record: Any, took: str) -> str:
+    """The line under the Train button once a run has ended."""
+    metrics = record.metrics or {}
+    accuracy = metrics.get("val_accuracy")
+    result = "" if accuracy is None else f"{float(accuracy):.1%} validation accuracy"
+    if record.status == "stopped":
+        text = f"Stopped after {took}; the best model so far was kept. {result}"
+    else:
+        text = f"Trained in {took}: {result}."
+    if metrics.get("finetune_improved") is False:
+        text += (
+            " Fine-tuning did not beat the head alone on the validation photos: the head was kept."
+        )
+    return text
