@@ -72,8 +72,14 @@ def configure_devices() -> None:
         keras.mixed_precision.set_global_policy("mixed_float16")
 
 
+_strategy = (
+    None  # one per process: the kept backbone and head belong to the strategy that made them
+)
+
+
 def distribution_scope():
     """A context under which models are built and trained so that all GPUs share the work."""
+    global _strategy
     names = gpu_names()
     if len(names) < 2:
         return contextlib.nullcontext()
@@ -81,9 +87,26 @@ def distribution_scope():
     if backend == "tensorflow":
         import tensorflow as tf
 
-        return tf.distribute.MirroredStrategy().scope()
+        if _strategy is None:
+            _strategy = tf.distribute.MirroredStrategy()
+        return _strategy.scope()
     if backend == "jax":
         import keras
 
-        keras.distribution.set_distribution(keras.distribution.DataParallel())
+        if keras.distribution.distribution() is None:
+            keras.distribution.set_distribution(keras.distribution.DataParallel())
     return contextlib.nullcontext()
+
+
+def is_distributed() -> bool:
+    """Whether models built now are spread over several devices."""
+    backend = _backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.distribute.has_strategy()
+    if backend == "jax":
+        import keras
+
+        return keras.distribution.distribution() is not None
+    return False

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from desktop_app.ml import model as models
+from desktop_app.ml.devices import is_distributed
 from desktop_app.ml.runtime import keras_module
 
 LABEL_SMOOTHING = 0.1  # +0.4-0.6 points held-out accuracy on the real photos (3 seeds), no cost
@@ -47,7 +48,9 @@ def compiled_head(feature_dim: int, n_classes: int, settings):
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
         metrics=["accuracy"],
         jit_compile=_jit_the_head(keras),
-        steps_per_execution=HEAD_STEPS_PER_EXECUTION,
+        # Several steps per call fail inside MirroredStrategy ("You must feed a value for
+        # placeholder"), and on several GPUs the per-call overhead matters little.
+        steps_per_execution=1 if is_distributed() else HEAD_STEPS_PER_EXECUTION,
     )
     return head
 
