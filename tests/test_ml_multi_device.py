@@ -93,3 +93,14 @@ def test_jax_data_parallel_trains_fast_retrains_and_fine_tunes(tmp_path):
     assert report["distributed"] is True  # DataParallel over both devices, set for the process
     assert report["device"] == "GPU: device 0 ×1, device 1 ×1 (jax)"
     assert report["label"] in ("hot_dog", "not_hot_dog")
+
+
+def test_mixed_precision_as_set_on_a_gpu_machine_trains_and_predicts(tmp_path):
+    # configure_devices() turns mixed_float16 on where a GPU is found; the policy itself runs on CPU.
+    preamble = """
+        import keras
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    """
+    report = run_training(tmp_path, preamble, KERAS_BACKEND="tensorflow")
+    assert report["statuses"] == ["complete", "complete", "complete"]
+    assert report["label"] in ("hot_dog", "not_hot_dog")
