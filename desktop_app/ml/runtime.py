@@ -1,74 +1,24 @@
 """Backend set-up that must happen before Keras (and TensorFlow) load.
 
-Every ml/ module gets Keras through `keras_module()`, so TensorFlow's C++ log spam is silenced and
+Every ml/ module gets Keras through `keras_module()`, so TensorFlow's C++ log spam is filtered out and
 GPU memory growth is switched on before the first tensor exists.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import re
-import sys
 import threading
+
+from desktop_app.core.native_stderr import TENSORFLOW_NOTICES, filtered_stderr
 
 _lock = threading.Lock()
 _ready = False
 
 
-# TensorFlow's native start-up notices (abseil-format info/warning lines and a few loose ones).
-_NOTICE = re.compile(
-    rb"^(?:[IW]\d{4} [\d:.]+ +\d+ \S+:\d+\] "
-    rb"|E\d{4} .*cuInit"
-    rb"|WARNING: All log messages before absl::InitializeLog"
-    rb"|To enable the following instructions:)"
-)
-
-
 def is_native_notice(line: bytes) -> bool:
-    return _NOTICE.match(line) is not None
-
-
-@contextlib.contextmanager
-def _filtered_native_stderr(enabled: bool):
-    """TensorFlow writes oneDNN/CUDA notices to fd 2 before its log level applies. Route fd 2
-    through a pipe that drops those lines and passes everything else on: the GUI imports Keras on
-    a background thread, and what other threads print meanwhile must not be lost."""
-    if not enabled:
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    read_end, write_end = os.pipe()
-    forwarder = threading.Thread(
-        target=_forward_lines, args=(read_end, saved), name="stderr-filter", daemon=True
-    )
-    forwarder.start()
-    os.dup2(write_end, 2)
-    os.close(write_end)
-    try:
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)  # closes the pipe's last write end unless native code kept a copy
-        forwarder.join(timeout=1.0)  # a kept copy keeps the (daemon) forwarder running: fine
-
-
-def _forward_lines(read_end: int, target: int) -> None:
-    with os.fdopen(read_end, "rb", buffering=0) as pipe, os.fdopen(target, "wb", 0) as out:
-        pending = b""
-        while chunk := pipe.read(65536):
-            *lines, pending = (pending + chunk).split(b"\n")
-            _write_kept(out, lines)
-        if pending:
-            _write_kept(out, [pending])
-
-
-def _write_kept(out, lines: list[bytes]) -> None:
-    kept = [line + b"\n" for line in lines if not is_native_notice(line)]
-    if kept:
-        out.write(b"".join(kept))
+    """Whether TensorFlow's import would print this line only as start-up noise."""
+    return TENSORFLOW_NOTICES.match(line) is not None
 
 
 def keras_module():
@@ -79,7 +29,7 @@ def keras_module():
             # A user who set the level wants those logs: keep their choice and show them.
             user_chose = "TF_CPP_MIN_LOG_LEVEL" in os.environ
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-            with _filtered_native_stderr(not user_chose):
+            with filtered_stderr(TENSORFLOW_NOTICES, enabled=not user_chose):
                 import keras
 
                 from desktop_app.ml.devices import configure_devices

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from desktop_app.core.errors import StudioError
+from desktop_app.core.native_stderr import FFMPEG_NOTICES, filtered_stderr
 
 
 def predict_video(
@@ -89,7 +90,8 @@ def predict_video(
     converter.start()
     worker.start()
     try:
-        app.exec()
+        with filtered_stderr(FFMPEG_NOTICES):
+            app.exec()
     finally:
         player.stop()
         converter.stop()

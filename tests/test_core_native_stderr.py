@@ -1,4 +1,5 @@
-"""Importing Keras hides TensorFlow's start-up notices, and nothing else another thread prints."""
+"""Native noise on fd 2 is dropped (TensorFlow start-up notices, FFmpeg swscaler warnings), and
+nothing else another thread prints meanwhile."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ SCRIPT = textwrap.dedent(
     def other_thread():  # e.g. the GUI thread while Keras loads in the background
         os.write(2, b"a real warning from another thread\\n")
 
-    with runtime._filtered_native_stderr(True):
+    from desktop_app.core.native_stderr import TENSORFLOW_NOTICES, filtered_stderr
+
+    with filtered_stderr(TENSORFLOW_NOTICES):
         os.write(2, b"I0000 00:00:1795845391.069304   10002 port.cc:153] oneDNN custom operations\\n")
         thread = threading.Thread(target=other_thread)
         thread.start()
@@ -48,3 +51,14 @@ def test_only_notice_lines_match():
     assert not is_native_notice(b"E0000 00:00:1.5   7 op_kernel.cc:1] out of memory")
     assert not is_native_notice(b"Traceback (most recent call last):")
     assert not is_native_notice(b"QPainter::begin: Paint device returned engine == 0")
+
+
+def test_ffmpeg_swscaler_notice_matches_and_other_ffmpeg_errors_do_not():
+    from desktop_app.core.native_stderr import FFMPEG_NOTICES
+
+    notice = (
+        b"[swscaler @ 0x7fc220033b80] deprecated pixel format used, make sure you did set range"
+    )
+    assert FFMPEG_NOTICES.match(notice)
+    assert FFMPEG_NOTICES.match(b"[mjpeg @ 0x5590d1a37300] Failed setup for format vaapi: hwaccel")
+    assert not FFMPEG_NOTICES.match(b"[mjpeg @ 0x55d0c8] error count: 64")
