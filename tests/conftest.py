@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import struct
 import zlib
 from collections.abc import Callable, Iterator
@@ -13,6 +14,9 @@ import pytest
 from PIL import Image
 
 from desktop_app.core.dataset import Dataset
+
+# Plain `pytest` without a display: Qt would abort on the xcb platform (make test sets it too).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
