@@ -110,6 +110,7 @@ def main() -> int:
         result["finetune"] = held_out_accuracy(run.model_path, test)
         result["finetune"]["seconds"] = round(time.perf_counter() - start, 1)
         result["finetune"]["epochs_run"] = len(run.curves["loss"])
+        result["finetune"]["finetune_improved"] = run.metrics.get("finetune_improved")
     dataset.close()
     result["targets"] = {
         "first_model_vs_floor": "<= 1.3",
