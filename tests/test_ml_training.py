@@ -166,3 +166,20 @@ def test_finetune_that_does_worse_keeps_the_warmed_up_head(dataset, tmp_path, ti
     best = int(np.argmin(record.curves["val_loss"][warmup]))
     assert record.metrics["val_accuracy"] >= record.curves["val_accuracy"][best] - 0.1
     assert record.metrics["val_accuracy"] > max(record.curves["val_accuracy"][3:])
+
+
+def test_run_json_records_the_architecture_with_every_parameter(dataset, tmp_path, tiny):
+    from desktop_app.ml.architecture import totals
+    from desktop_app.ml.runtime import keras_module
+
+    fill(dataset, tmp_path, per_class=10)
+    record = train(dataset, TrainSettings(backbone=tiny, epochs=2, batch_size=16))
+    rows = load_run(record.dir).architecture
+    names = [row["layer"] for row in rows]
+    assert names[0] == "image" and "preprocess" in names
+    assert names[-1] == "head › probabilities"
+    assert rows[-1]["output"] == "N×2" and rows[-1]["trainable"] == rows[-1]["params"] > 0
+    backbone = next(row for row in rows if "layers" in row["kind"])
+    assert backbone["trainable"] == 0  # fast mode: the backbone is frozen
+    model = keras_module().saving.load_model(record.model_path)
+    assert totals(rows)[0] == model.count_params()

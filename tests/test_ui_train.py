@@ -146,6 +146,17 @@ def test_train_shows_curves_progress_results_history_and_fixes_a_mislabeled_phot
     )
     assert counted == record.metrics["val_count"] > 0
 
+    # The model's architecture, one click away: every layer, and the head listed as trained here.
+    qtbot.mouseClick(results.architecture_button, Qt.MouseButton.LeftButton)
+    dialog = results.architecture_dialog
+    assert dialog.isVisible()
+    assert dialog.table.rowCount() == len(record.architecture) > 3
+    last = dialog.table.rowCount() - 1
+    assert dialog.table.item(last, 0).text() == "head › probabilities"
+    assert dialog.table.item(last, 4).text() != "0"
+    assert "parameters" in dialog.header.text()
+    dialog.close()
+
     # Misclassified photos (here, at least the sausages labeled "not hot dog" in validation).
     wrong = record.metrics["misclassified"]
     assert len(wrong) >= 2, "eight mislabeled photos and hardly any misclassified"
@@ -300,3 +311,22 @@ def test_finished_message_says_when_fine_tuning_was_not_kept():
     )
     assert "head was kept" not in finished_message(tuned, "3 s")
     assert finished_message(tuned, "3 s").startswith("Stopped after 3 s; the best model")
+
+
+def test_a_run_saved_before_architectures_were_recorded_has_the_button_off(qtbot):
+    from types import SimpleNamespace
+
+    from desktop_app.ui.results_panel import ResultsPanel
+
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    old = SimpleNamespace(
+        metrics={"val_accuracy": 0.9},
+        classes=[HOT_DOG, NOT_HOT_DOG],
+        status="complete",
+        backbone="mobilenet_v2_0.35",
+        settings={"mode": "fast"},
+        device="CPU",
+    )  # no `architecture` at all, as load_run gives for an old run.json it defaults to []
+    panel.show_run(old, None)
+    assert not panel.architecture_button.isEnabled()

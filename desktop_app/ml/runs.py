@@ -34,6 +34,7 @@ class RunRecord:
     dataset_fingerprint: str = ""
     versions: dict = field(default_factory=dict)
     duration_s: float | None = None
+    architecture: list = field(default_factory=list)  # ml/architecture.py rows; [] in older runs
 
     def to_json(self) -> dict:
         data = asdict(self)

@@ -18,6 +18,7 @@ from desktop_app.core.errors import StudioError
 from desktop_app.core.progress import CancelToken, Progress, ProgressCallback, emit
 from desktop_app.ml import head as head_module
 from desktop_app.ml import model as models
+from desktop_app.ml.architecture import summarize
 from desktop_app.ml.backbones import DEFAULT_BACKBONE, BackboneSpec, build_backbone, get_spec
 from desktop_app.ml.callbacks import Curves, ProgressReporter, StopOnCancel
 from desktop_app.ml.devices import describe_device, distribution_scope
@@ -519,6 +520,7 @@ def _save_run(
         dataset_fingerprint=dataset.fingerprint(),
         versions=_versions(),
         duration_s=round(time.monotonic() - started, 3),
+        architecture=summarize(inference),
     )
     save_record(record)
     if out is not None:

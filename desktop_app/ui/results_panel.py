@@ -167,9 +167,14 @@ class ResultsPanel(QWidget):
         self.accuracy_caption = QLabel("No model yet: label some photos and press Train.")
         self.accuracy_caption.setWordWrap(True)
         self.accuracy_caption.setStyleSheet("font-size: 9.5pt; color: #6b7280;")
+        self.architecture_button = QPushButton("Model architecture…")
+        self.architecture_button.setToolTip("The layers of this run's model and what was trained")
+        self.architecture_button.setEnabled(False)
+        self.architecture_button.clicked.connect(self.show_architecture)
         accuracy_box = QVBoxLayout()
         accuracy_box.addWidget(self.accuracy_label)
         accuracy_box.addWidget(self.accuracy_caption)
+        accuracy_box.addWidget(self.architecture_button, alignment=Qt.AlignmentFlag.AlignLeft)
         accuracy_box.addStretch(1)
 
         self.per_class = _readonly_table(0, 3)
@@ -244,12 +249,21 @@ class ResultsPanel(QWidget):
             f"validation accuracy ({photos} photos it did not train on){status}\n"
             f"{run.backbone} · {(run.settings or {}).get('mode', '')} · {run.device}"
         )
+        # Runs saved before the architecture was recorded have none to show.
+        self.architecture_button.setEnabled(bool(getattr(run, "architecture", None)))
         self._fill_per_class(classes, per_class)
         self._fill_confusion(classes, metrics.get("confusion") or [])
         self._fill_misclassified(classes, metrics.get("misclassified") or [])
 
+    def show_architecture(self) -> None:
+        from desktop_app.ui.architecture_dialog import ArchitectureDialog
+
+        self.architecture_dialog = ArchitectureDialog(self.run, self)
+        self.architecture_dialog.show()  # non-modal: the results stay usable beside it
+
     def clear(self) -> None:
         self.run = None
+        self.architecture_button.setEnabled(False)
         self.accuracy_label.setText("–")
         self.accuracy_caption.setText("No model yet: label some photos and press Train.")
         self.per_class.setRowCount(0)
