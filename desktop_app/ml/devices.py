@@ -72,9 +72,8 @@ def configure_devices() -> None:
         keras.mixed_precision.set_global_policy("mixed_float16")
 
 
-_strategy = (
-    None  # one per process: the kept backbone and head belong to the strategy that made them
-)
+# One per process: the kept backbone and head belong to the strategy that made them.
+_strategy = None
 
 
 def distribution_scope():
