@@ -8,7 +8,8 @@ import subprocess
 import sys
 import textwrap
 
-from desktop_app.ml.runtime import is_native_notice
+from desktop_app.ml.runtime import TENSORFLOW_NOTICES
+from desktop_app.ui.live.video_cli import FFMPEG_NOTICES
 
 SCRIPT = textwrap.dedent(
     """
@@ -18,9 +19,9 @@ SCRIPT = textwrap.dedent(
     def other_thread():  # e.g. the GUI thread while Keras loads in the background
         os.write(2, b"a real warning from another thread\\n")
 
-    from desktop_app.core.native_stderr import TENSORFLOW_NOTICES, filtered_stderr
+    from desktop_app.core.native_stderr import filtered_stderr
 
-    with filtered_stderr(TENSORFLOW_NOTICES):
+    with filtered_stderr(runtime.TENSORFLOW_NOTICES):
         os.write(2, b"I0000 00:00:1795845391.069304   10002 port.cc:153] oneDNN custom operations\\n")
         thread = threading.Thread(target=other_thread)
         thread.start()
@@ -46,16 +47,16 @@ def test_tensorflow_notices_are_dropped_and_other_stderr_passes():
 
 
 def test_only_notice_lines_match():
-    assert is_native_notice(b"W0000 00:00:1.5   7 cuda_dnn.cc:8] something")
-    assert is_native_notice(b"E0000 00:00:1.5   7 cuda_platform.cc:52] failed call to cuInit")
-    assert not is_native_notice(b"E0000 00:00:1.5   7 op_kernel.cc:1] out of memory")
-    assert not is_native_notice(b"Traceback (most recent call last):")
-    assert not is_native_notice(b"QPainter::begin: Paint device returned engine == 0")
+    assert TENSORFLOW_NOTICES.match(b"W0000 00:00:1.5   7 cuda_dnn.cc:8] something")
+    assert TENSORFLOW_NOTICES.match(
+        b"E0000 00:00:1.5   7 cuda_platform.cc:52] failed call to cuInit"
+    )
+    assert not TENSORFLOW_NOTICES.match(b"E0000 00:00:1.5   7 op_kernel.cc:1] out of memory")
+    assert not TENSORFLOW_NOTICES.match(b"Traceback (most recent call last):")
+    assert not TENSORFLOW_NOTICES.match(b"QPainter::begin: Paint device returned engine == 0")
 
 
 def test_ffmpeg_swscaler_notice_matches_and_other_ffmpeg_errors_do_not():
-    from desktop_app.core.native_stderr import FFMPEG_NOTICES
-
     notice = (
         b"[swscaler @ 0x7fc220033b80] deprecated pixel format used, make sure you did set range"
     )

@@ -2,7 +2,8 @@
 
 TensorFlow's start-up notices and FFmpeg's swscaler warnings bypass Python's logging. Pointing fd 2
 at /dev/null would hide them, but also everything else any thread prints meanwhile. Instead, fd 2
-goes through a pipe: a thread drops the lines that match and passes every other line on.
+goes through a pipe: a thread drops the lines that match and passes every other line on. The
+patterns live with the code that knows the library (ml/runtime.py, ui/live/video_cli.py).
 """
 
 from __future__ import annotations
@@ -13,23 +14,6 @@ import re
 import sys
 import threading
 from collections.abc import Iterator
-
-# TensorFlow: abseil-format info/warning lines, the CUDA probe's error on a machine without a GPU,
-# and two loose lines about CPU instructions.
-TENSORFLOW_NOTICES = re.compile(
-    rb"^(?:[IW]\d{4} [\d:.]+ +\d+ \S+:\d+\] "
-    rb"|E\d{4} .*cuInit"
-    rb"|WARNING: All log messages before absl::InitializeLog"
-    rb"|To enable the following instructions:)"
-)
-# QtMultimedia's FFmpeg: swscaler on MJPEG's full-range pixel formats (once per frame), the probes
-# of hardware decoders a machine lacks, and Qt falling back to CPU frame conversion. All harmless.
-FFMPEG_NOTICES = re.compile(
-    rb"^(?:\[swscaler @ 0x[0-9a-f]+\] deprecated pixel format used"
-    rb"|\[\w+ @ 0x[0-9a-f]+\] (?:Invalid setup for format|Failed setup for format"
-    rb"|A hardware frames or device context is required)"
-    rb"|QRhi\* .*No RHI backend)"
-)
 
 
 @contextlib.contextmanager

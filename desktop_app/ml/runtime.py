@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 
-from desktop_app.core.native_stderr import TENSORFLOW_NOTICES, filtered_stderr
+from desktop_app.core.native_stderr import filtered_stderr
 
 _lock = threading.Lock()
 _ready = False
 
 
-def is_native_notice(line: bytes) -> bool:
-    """Whether TensorFlow's import would print this line only as start-up noise."""
-    return TENSORFLOW_NOTICES.match(line) is not None
+# TensorFlow: abseil-format info/warning lines, the CUDA probe's error on a machine without a GPU,
+# and two loose lines about CPU instructions.
+TENSORFLOW_NOTICES = re.compile(
+    rb"^(?:[IW]\d{4} [\d:.]+ +\d+ \S+:\d+\] "
+    rb"|E\d{4} .*cuInit"
+    rb"|WARNING: All log messages before absl::InitializeLog"
+    rb"|To enable the following instructions:)"
+)
 
 
 def keras_module():

@@ -74,6 +74,20 @@ class _Data:
         return {i: float(total / (len(counts) * c)) if c else 1.0 for i, c in enumerate(counts)}
 
 
+@dataclass
+class _Run:
+    """What the end-to-end steps of one run share (fine-tuning, training from scratch)."""
+
+    settings: TrainSettings
+    spec: BackboneSpec
+    size: int
+    data: _Data
+    curves: Curves
+    stop: StopOnCancel
+    progress: ProgressCallback | None
+    cancel: CancelToken | None
+
+
 def train(
     dataset,
     settings: TrainSettings | None = None,
@@ -114,19 +128,8 @@ def train(
                 settings, data, cache, curves, stop, progress, warmup=settings.mode == "finetune"
             )
             if settings.mode == "finetune" and not stop.stopped:
-                inference, arrays, finetune_improved = _fine_tune(
-                    settings,
-                    spec,
-                    backbone,
-                    head,
-                    size,
-                    data,
-                    cache,
-                    curves,
-                    stop,
-                    progress,
-                    cancel,
-                )
+                run = _Run(settings, spec, size, data, curves, stop, progress, cancel)
+                inference, arrays, finetune_improved = _fine_tune(run, backbone, head, cache)
                 probabilities = _predict(inference, arrays)
             else:
                 inference = models.full_model(spec, backbone, head, size)
@@ -134,9 +137,8 @@ def train(
                     head, cache.get([it.hash for it in data.val]) if data.val else None
                 )
         else:
-            inference, arrays = _train_from_scratch(
-                settings, spec, backbone, size, data, curves, stop, progress, cancel
-            )
+            run = _Run(settings, spec, size, data, curves, stop, progress, cancel)
+            inference, arrays = _train_from_scratch(run, backbone)
             probabilities = _predict(inference, arrays)
 
     emit(progress, Progress("evaluating", 1, 1))
@@ -342,29 +344,15 @@ def _decode_all(items, size, progress, cancel) -> tuple[np.ndarray, list]:
     return x, kept
 
 
-def _end_to_end(
-    settings,
-    spec,
-    backbone,
-    head,
-    size,
-    data,
-    curves,
-    stop,
-    progress,
-    cancel,
-    *,
-    lr,
-    offset,
-    patience,
-):
+def _end_to_end(run: _Run, backbone, head, *, lr, offset, patience):
     """Fits the augmented training model on decoded images; returns (inference model, val arrays)."""
     keras = keras_module()
-    x, train_items = _decode_all(data.train, size, progress, cancel)
-    xv, val_items = _decode_all(data.val, size, progress, cancel)
+    settings, data, size = run.settings, run.data, run.size
+    x, train_items = _decode_all(data.train, size, run.progress, run.cancel)
+    xv, val_items = _decode_all(data.val, size, run.progress, run.cancel)
     data.train, data.val = train_items, val_items
     training_model = models.full_model(
-        spec, backbone, head, size, models.augmentation_layers(settings.seed)
+        run.spec, backbone, head, size, models.augmentation_layers(settings.seed)
     )
     training_model.compile(
         optimizer=keras.optimizers.Adam(lr),
@@ -378,48 +366,41 @@ def _end_to_end(
         data.labels(data.train),
         settings,
         settings.epochs,
-        curves,
-        stop,
-        progress,
+        run.curves,
+        run.stop,
+        run.progress,
         val=val,
         class_weight=data.class_weight(),
         offset=offset,
         total_epochs=offset + settings.epochs,
         patience=patience,
     )
-    return models.full_model(spec, backbone, head, size), (xv if len(xv) else None)
+    return models.full_model(run.spec, backbone, head, size), (xv if len(xv) else None)
 
 
-def _fine_tune(settings, spec, backbone, head, size, data, cache, curves, stop, progress, cancel):
+def _fine_tune(run: _Run, backbone, head, cache: FeatureCache):
     """Fine-tunes the backbone's top after the head's warm-up; returns (inference model, val
     arrays, improved). Fine-tuning can overfit a small set: when its best validation loss is no
     better than the warm-up head's, the warm-up weights are put back and the head alone is kept."""
-    head_loss = _plain_val_loss(head, cache, data)
+    head_loss = _plain_val_loss(head, cache, run.data)
     before = (backbone.get_weights(), head.get_weights())
-    offset = len(curves.epochs["loss"])
+    offset = len(run.curves.epochs["loss"])
     models.unfreeze_top(backbone)
     inference, arrays = _end_to_end(
-        settings,
-        spec,
+        run,
         backbone,
         head,
-        size,
-        data,
-        curves,
-        stop,
-        progress,
-        cancel,
-        lr=settings.learning_rate * FINETUNE_LR_FACTOR,
+        lr=run.settings.learning_rate * FINETUNE_LR_FACTOR,
         offset=offset,
         patience=3,
     )
-    tuned = [loss for loss in curves.epochs["val_loss"][offset:] if np.isfinite(loss)]
+    tuned = [loss for loss in run.curves.epochs["val_loss"][offset:] if np.isfinite(loss)]
     if head_loss is None or (tuned and min(tuned) < head_loss):
         return inference, arrays, True
     backbone.set_weights(before[0])
     head.set_weights(before[1])
     emit(
-        progress,
+        run.progress,
         Progress(
             "fitting",
             kind="message",
@@ -439,24 +420,13 @@ def _plain_val_loss(head, cache: FeatureCache, data: _Data) -> float | None:
     return float(-np.mean(np.log(np.clip(right, 1e-7, 1.0))))
 
 
-def _train_from_scratch(settings, spec, backbone, size, data, curves, stop, progress, cancel):
+def _train_from_scratch(run: _Run, backbone):
+    settings = run.settings
     head = models.build_head(
-        backbone.output_shape[-1], len(data.classes), hidden=0, seed=settings.seed
+        backbone.output_shape[-1], len(run.data.classes), hidden=0, seed=settings.seed
     )
     return _end_to_end(
-        settings,
-        spec,
-        backbone,
-        head,
-        size,
-        data,
-        curves,
-        stop,
-        progress,
-        cancel,
-        lr=settings.learning_rate,
-        offset=0,
-        patience=settings.patience,
+        run, backbone, head, lr=settings.learning_rate, offset=0, patience=settings.patience
     )
 
 

@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ml.architecture import totals  # plain Python: Keras stays unloaded
+
 COLUMNS = ("Layer", "Type", "Output shape", "Parameters", "Trained here")
 
 
@@ -25,8 +27,7 @@ class ArchitectureDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Model architecture")
         rows = list(getattr(run, "architecture", None) or [])
-        total = sum(int(r["params"]) for r in rows)
-        trained = sum(int(r["trainable"]) for r in rows)
+        total, trained = totals(rows)
         self.header = QLabel(
             f"{run.backbone} at {run.input_size} px · {total:,} parameters, {trained:,} of them"
             f" trained in this run.\nThe model takes raw RGB pixels (N is the number of photos"

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
 from desktop_app.core.errors import StudioError
-from desktop_app.core.native_stderr import FFMPEG_NOTICES, filtered_stderr
+from desktop_app.core.native_stderr import filtered_stderr
+
+# QtMultimedia's FFmpeg: swscaler on MJPEG's full-range pixel formats (once per frame), the probes
+# of hardware decoders a machine lacks, and Qt falling back to CPU frame conversion. All harmless.
+FFMPEG_NOTICES = re.compile(
+    rb"^(?:\[swscaler @ 0x[0-9a-f]+\] deprecated pixel format used"
+    rb"|\[\w+ @ 0x[0-9a-f]+\] (?:Invalid setup for format|Failed setup for format"
+    rb"|A hardware frames or device context is required)"
+    rb"|QRhi\* .*No RHI backend)"
+)
 
 
 def predict_video(
