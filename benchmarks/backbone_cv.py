@@ -16,12 +16,11 @@ import argparse
 import hashlib
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from shared_data import PHOTOS, WEIGHTS, use_shared_weights
+from shared_data import PHOTOS, WEIGHTS, scratch_dir, use_shared_weights
 
 FOLDS = 5
 
@@ -36,7 +35,7 @@ def main() -> int:
     if not PHOTOS.is_dir() or not WEIGHTS.is_dir():
         print(json.dumps({"skipped": f"needs {PHOTOS} and {WEIGHTS}"}))
         return 0
-    use_shared_weights(Path(tempfile.mkdtemp(prefix="backbone-cv-")))
+    use_shared_weights(scratch_dir("backbone-cv-"))
     manifest = json.loads((PHOTOS / "manifest.json").read_text())
     digests = [hashlib.sha256((PHOTOS / e["file"]).read_bytes()).hexdigest() for e in manifest]
     held_out = np.array([int(d[:8], 16) % 5 == 0 for d in digests])

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from shared_data import PHOTOS, WEIGHTS, use_shared_weights
+from shared_data import PHOTOS, WEIGHTS, scratch_dir, use_shared_weights
 
 FPS, WIDTH, HEIGHT = 30, 640, 480
 
@@ -171,7 +171,7 @@ def main() -> int:
     if not PHOTOS.is_dir() or not WEIGHTS.is_dir():
         print(json.dumps({"skipped": f"needs {PHOTOS} and {WEIGHTS}"}))
         return 0
-    scratch = Path(tempfile.mkdtemp(prefix="bench-live-"))
+    scratch = scratch_dir("bench-live-")
     use_shared_weights(scratch)
 
     from desktop_app.ml.backbones import DEFAULT_BACKBONE

@@ -17,11 +17,10 @@ import argparse
 import hashlib
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from shared_data import PHOTOS, WEIGHTS, use_shared_weights
+from shared_data import PHOTOS, WEIGHTS, scratch_dir, use_shared_weights
 
 
 def held_out(entry_hash: str) -> bool:
@@ -39,7 +38,7 @@ def main() -> int:
     if not PHOTOS.is_dir() or not WEIGHTS.is_dir():
         print(json.dumps({"skipped": f"needs {PHOTOS} and {WEIGHTS}"}))
         return 0
-    scratch = Path(tempfile.mkdtemp(prefix="bench-train-"))
+    scratch = scratch_dir("bench-train-")
     use_shared_weights(scratch)
 
     from desktop_app.core.dataset import Dataset
@@ -176,7 +175,7 @@ def recipe_seconds(spec, root: Path, epochs: int) -> float:
     model = keras.Model(inputs, outputs)
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0)
-    model.save(Path(tempfile.mkdtemp()) / "recipe.keras")
+    model.save(scratch_dir("bench-recipe-") / "recipe.keras")
     return time.perf_counter() - start
 
 

@@ -16,11 +16,10 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from shared_data import PHOTOS, WEIGHTS, use_shared_weights
+from shared_data import PHOTOS, WEIGHTS, scratch_dir, use_shared_weights
 
 TARGET_STALL_MS = 100
 
@@ -72,7 +71,7 @@ def main() -> int:
         return 0
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    scratch = Path(tempfile.mkdtemp(prefix="bench-train-gui-"))
+    scratch = scratch_dir("bench-train-gui-")
     use_shared_weights(scratch)
     images = import_photos(scratch / "dataset", options.limit or None)
 

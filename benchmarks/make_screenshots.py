@@ -14,10 +14,9 @@ import argparse
 import io
 import os
 import sys
-import tempfile
 from pathlib import Path
 
-from shared_data import PHOTOS, REPO, WEIGHTS, use_shared_weights
+from shared_data import PHOTOS, REPO, WEIGHTS, scratch_dir, use_shared_weights
 
 WINDOW_SIZE = (1280, 800)
 MAX_BYTES = 400_000
@@ -77,7 +76,7 @@ def main() -> int:
     if not PHOTOS.is_dir() or not WEIGHTS.is_dir():
         print(f"needs {PHOTOS} and {WEIGHTS}", file=sys.stderr)
         return 1
-    scratch = Path(tempfile.mkdtemp(prefix="screenshots-"))
+    scratch = scratch_dir("screenshots-")
     os.environ.update(HOME=str(scratch / "home"), XDG_CONFIG_HOME=str(scratch / "config"))
     use_shared_weights(scratch)
     sys.path.insert(0, str(REPO))

@@ -4,8 +4,11 @@ HOTDOG_SHARED points at another copy (e.g. one carried to a GPU machine); the de
 `../shared` folder beside the checkout. Nothing is ever copied: the weights are linked.
 """
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -14,6 +17,15 @@ PHOTOS = SHARED / "data" / "hotdog"
 WEIGHTS = SHARED / "weights"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+
+def scratch_dir(prefix: str) -> Path:
+    """A temporary folder for one benchmark run, removed when the process exits (each run writes
+    ~100 MB of datasets, features and models). HOTDOG_KEEP_SCRATCH=1 keeps it for a post-mortem."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    if not os.environ.get("HOTDOG_KEEP_SCRATCH"):
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def use_shared_weights(scratch: Path) -> Path:

@@ -7,11 +7,9 @@ A diagnostic, not a benchmark: it shows where the time of one training goes on a
 
 import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from shared_data import PHOTOS, use_shared_weights
+from shared_data import PHOTOS, scratch_dir, use_shared_weights
 
 START = time.time()
 
@@ -21,7 +19,7 @@ def log(*parts) -> None:
 
 
 def main() -> int:
-    scratch = Path(tempfile.mkdtemp(prefix="train-trace-"))
+    scratch = scratch_dir("train-trace-")
     use_shared_weights(scratch)
 
     from desktop_app.core.dataset import Dataset
