@@ -25,6 +25,7 @@ from pathlib import Path
 from PIL import Image
 
 from desktop_app.core import reconcile
+from desktop_app.core.durable import sync_dirs, sync_file
 from desktop_app.core.errors import DatasetError
 from desktop_app.core.index import TRASH, Index, Row
 from desktop_app.core.lock import DatasetLock, is_locked
@@ -435,6 +436,7 @@ class Dataset:
                     known[file.hash] = row
                     moves.append((file.hash, TRASH, label))
                     results.append(AddResult("added", self._item(row)))
+                sync_dirs(path.parent for path in placed)  # before the index names them
                 with self.index.transaction() as conn:
                     Index.insert(conn, new_rows)
                     Index.move(conn, [(row.hash, lab, None, row.mtime) for row, lab in restored])
@@ -657,7 +659,9 @@ def _read_classes(root: Path) -> list[str]:
 
 def _write_json(path: Path, value: object) -> None:
     temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(value, indent=2) + "\n")
+    with open(temporary, "w", encoding="utf-8") as file:
+        file.write(json.dumps(value, indent=2) + "\n")
+        sync_file(file)
     os.replace(temporary, path)
 
 

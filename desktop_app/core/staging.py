@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from desktop_app.core.durable import sync_file
 from desktop_app.core.hashing import content_hash
 from desktop_app.core.imaging import ImageFacts, open_image_bytes, probe_bytes, read_bytes
 
@@ -111,6 +112,7 @@ def _write_staged(
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
+            sync_file(file)  # in the worker thread, before the dataset renames it into place
     except BaseException:
         os.unlink(temp)
         raise
