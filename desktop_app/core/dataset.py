@@ -32,6 +32,7 @@ from desktop_app.core.lock import DatasetLock, is_locked
 from desktop_app.core.progress import ProgressCallback
 from desktop_app.core.staging import StagedFile, stage_file, stage_image
 from desktop_app.core.undo import Move, Step, UndoStack
+from desktop_app.core.undo_journal import UndoJournal
 
 HOT_DOG, NOT_HOT_DOG, UNLABELED = "hot_dog", "not_hot_dog", "unlabeled"
 DEFAULT_CLASSES = [HOT_DOG, NOT_HOT_DOG]
@@ -160,7 +161,10 @@ class Dataset:
         self._lock.acquire()
         self._index = self._healthy_index(self.studio_dir / "index.sqlite")
         shutil.rmtree(self.studio_dir / "tmp", ignore_errors=True)  # left by a crash
-        self._reconcile()
+        report = self._reconcile()
+        self._undo = UndoStack(journal=UndoJournal(self.index))
+        if report.changed:
+            self._undo.clear()  # the folders were changed by hand: the history may name files gone
 
     def _open_reader(self) -> None:
         index_path = self.studio_dir / "index.sqlite"

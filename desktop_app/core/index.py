@@ -44,6 +44,12 @@ CREATE TABLE IF NOT EXISTS history (
     new_label TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS undo_steps (  -- the undo/redo history, kept between sessions
+    id INTEGER PRIMARY KEY AUTOINCREMENT, -- within a stack, the highest id is its top
+    stack TEXT NOT NULL,          -- 'undo' or 'redo'
+    action TEXT NOT NULL,         -- label, trash, restore, add
+    moves TEXT NOT NULL           -- JSON [[hash, before, after], ...]
+);
 """
 
 _COLUMNS = (

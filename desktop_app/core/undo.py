@@ -2,13 +2,21 @@
 
 Every change (label, trash, restore, add) is a list of moves: an item goes from one place
 (a class, 'unlabeled' or the trash) to another. Undo plays the moves backwards, redo forwards.
-Undoing an add moves the added files to the trash, so even that loses nothing.
+Undoing an add moves the added files to the trash, so even that loses nothing. With a journal
+(core/undo_journal.py), the history is written to the dataset's index and outlives the app.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop_app.core.undo_journal import UndoJournal
+
+log = logging.getLogger(__name__)
 
 Move = tuple[str, str, str]  # (hash, before, after); before/after is a label or TRASH
 
@@ -28,11 +36,15 @@ class Step:
 class UndoStack:
     """Bounded undo/redo history; a new step clears what could be redone."""
 
-    def __init__(self, limit: int = 1000) -> None:
+    def __init__(self, limit: int = 1000, journal: UndoJournal | None = None) -> None:
         self.limit = limit
         self._undo: list[Step] = []
         self._redo: list[Step] = []
         self._guard = threading.Lock()
+        self._journal = journal
+        if journal is not None:
+            self._undo, self._redo = journal.load()
+            del self._undo[: -self.limit]
 
     @property
     def can_undo(self) -> bool:
@@ -49,6 +61,7 @@ class UndoStack:
             self._undo.append(step)
             del self._undo[: -self.limit]
             self._redo.clear()
+            self._write(lambda journal: journal.pushed(step, self.limit))
 
     def peek_undo(self) -> Step | None:
         return self._undo[-1] if self._undo else None
@@ -60,12 +73,25 @@ class UndoStack:
         """The step from peek_undo() was undone: it can now be redone."""
         with self._guard:
             self._redo.append(self._undo.pop())
+            self._write(lambda journal: journal.moved_top("undo", "redo"))
 
     def redone(self) -> None:
         with self._guard:
             self._undo.append(self._redo.pop())
+            self._write(lambda journal: journal.moved_top("redo", "undo"))
 
     def clear(self) -> None:
         with self._guard:
             self._undo.clear()
             self._redo.clear()
+            self._write(lambda journal: journal.cleared())
+
+    def _write(self, change) -> None:
+        """The change is already made in the dataset; a history that cannot be saved only means
+        Ctrl+Z forgets it after a restart, so it is logged rather than raised."""
+        if self._journal is None:
+            return
+        try:
+            change(self._journal)
+        except Exception:
+            log.exception("could not save the undo history")
