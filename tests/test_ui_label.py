@@ -198,3 +198,22 @@ def test_confidence_reads_as_people_expect():
     assert percent(0.999) == ">99%"
     assert percent(1.0) == "100%"
     assert percent(0.001) == "<1%"
+
+
+def test_ctrl_z_in_a_new_window_undoes_a_label_from_the_last_session(qtbot, studio, tmp_path):
+    root = studio.session.dataset.root
+    inbox = studio.label_view.inbox
+    inbox.setFocus()
+    stored = studio.session.dataset.get(inbox.current).path.name
+    qtbot.keyClick(inbox, Qt.Key.Key_H)
+    qtbot.waitUntil(lambda: stored in files_in(root / HOT))
+    studio.close()  # quits: the dataset is closed and its lock released
+    qtbot.waitUntil(lambda: studio.session.dataset is None)
+
+    window = open_window(qtbot, tmp_path / "settings", root, fresh=False)
+    wait_loaded(qtbot, window, {HOT: 4, NOT: 2, INBOX: 2})
+    inbox = window.label_view.inbox
+    inbox.setFocus()
+    qtbot.keyClick(inbox, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: stored in files_in(root / INBOX))
+    assert disk_counts(root) == {HOT: 3, NOT: 2, INBOX: 3}
