@@ -330,3 +330,41 @@ def test_a_run_saved_before_architectures_were_recorded_has_the_button_off(qtbot
     )  # no `architecture` at all, as load_run gives for an old run.json it defaults to []
     panel.show_run(old, None)
     assert not panel.architecture_button.isEnabled()
+
+
+def test_check_labels_lists_the_misfiled_photos_and_fixes_one_with_a_click(
+    qtbot, open_view, tmp_path, monkeypatch
+):
+    from ml_tiny import register_tiny
+
+    home = tmp_path / "keras_home"
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    tiny = register_tiny(home)  # a "pretrained" backbone whose weights file is on disk
+    root = tmp_path / "dataset"
+    make_dataset(root, sausages=20, circles=20, mislabeled=3)
+    view = open_view(root)
+    misfiled = {it.hash for it in view.dataset.items(NOT_HOT_DOG) if it.source.startswith("wrong")}
+    panel = view.settings_panel
+    panel.backbone.setCurrentIndex(panel.backbone.findData(tiny))
+    panel.epochs.setValue(100)
+    panel.batch_size.setValue(16)
+    panel.learning_rate.setValue(0.01)
+
+    qtbot.mouseClick(view.check_button, Qt.MouseButton.LeftButton)
+    assert view.train_button.text() == "Stop" and not view.check_button.isEnabled()
+    wait_trained(qtbot, view)
+
+    assert view.message.text().startswith("Checked 43 labeled photos"), view.message.text()
+    results = view.results
+    qtbot.waitUntil(lambda: results.misclassified_count == len(results.cards) > 0)
+    assert misfiled <= set(results.cards), "a misfiled sausage was not listed"
+    assert len(results.cards) <= 6
+    assert results.misclassified_title.text().startswith("Labels to check")
+    assert view.runs_list.topLevelItemCount() == 0  # a check trains no model and saves no run
+    assert view.check_button.isEnabled() and view.train_button.text() == "Train"
+
+    wrong = next(iter(misfiled))
+    qtbot.mouseClick(results.cards[wrong].buttons[HOT_DOG], Qt.MouseButton.LeftButton)
+    assert view.session.wait_for_edits()
+    assert view.dataset.get(wrong).label == HOT_DOG
+    assert wrong not in results.cards

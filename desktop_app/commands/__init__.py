@@ -8,6 +8,7 @@ COMMANDS = {
     "import": "desktop_app.commands.import_images",
     "stats": "desktop_app.commands.stats",
     "train": "desktop_app.commands.train",
+    "check-labels": "desktop_app.commands.check_labels",
     "predict": "desktop_app.commands.predict",
     "export": "desktop_app.commands.export",
     "self-test": "desktop_app.commands.self_test",

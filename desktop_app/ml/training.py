@@ -186,6 +186,20 @@ def _labeled_data(dataset, settings: TrainSettings) -> _Data:
     return _Data(classes, train_items, val_items)
 
 
+def cached_features(
+    dataset, spec: BackboneSpec, items, *, progress=None, cancel=None, allow_download=True
+) -> FeatureCache:
+    """The pooled features of items at the backbone's own size, embedding only the ones the
+    dataset's cache lacks, with the same kept backbone that fast-mode training uses."""
+    size = spec.input_size
+    weights = resolve_weights(spec, allow_download=allow_download, progress=progress)
+    with distribution_scope():
+        backbone = _frozen_backbone(spec, weights, size)
+        backbone.trainable = False
+        data = _Data(list(dataset.classes), list(items), [])
+        return _embed_missing(dataset, spec, backbone, size, data, progress, cancel)
+
+
 def _embed_missing(dataset, spec: BackboneSpec, backbone, size, data: _Data, progress, cancel):
     """Loads the feature cache and embeds only images it does not hold yet."""
     cache = FeatureCache(dataset.studio_dir, f"{spec.name}_{size}")

@@ -160,6 +160,7 @@ class ResultsPanel(QWidget):
         self.dataset: Any = None
         self.run: Any = None
         self.cards: dict[str, MisclassifiedCard] = {}
+        self._suspects = False  # the strip lists a label check's suspects, not a run's errors
 
         self.accuracy_label = QLabel("–")
         self.accuracy_label.setObjectName("accuracyLabel")
@@ -236,8 +237,26 @@ class ResultsPanel(QWidget):
         layout.addStretch(1)
         return box
 
+    def show_suspects(self, check: Any, dataset: Any) -> None:
+        """Lists a label check's suspects in the strip (the run's figures above stay)."""
+        self.dataset = dataset
+        self._suspects = True
+        entries = [
+            {
+                "hash": s.hash,
+                "true": s.label,
+                "predicted": s.predicted,
+                # The cards state the hot-dog probability, as a run's misclassified entries do.
+                "score": s.confidence if s.predicted == HOT_DOG else 1 - s.confidence,
+            }
+            for s in check.suspects
+        ]
+        self._fill_misclassified(list(dataset.classes), entries)
+        self.all_right_note.hide()
+
     def show_run(self, run: Any, dataset: Any) -> None:
         self.run, self.dataset = run, dataset
+        self._suspects = False
         metrics = getattr(run, "metrics", None) or {}
         classes = list(getattr(run, "classes", None) or [])
         accuracy = metrics.get("val_accuracy")
@@ -263,6 +282,7 @@ class ResultsPanel(QWidget):
 
     def clear(self) -> None:
         self.run = None
+        self._suspects = False
         self.architecture_button.setEnabled(False)
         self.accuracy_label.setText("–")
         self.accuracy_caption.setText("No model yet: label some photos and press Train.")
@@ -383,6 +403,13 @@ class ResultsPanel(QWidget):
 
     def _update_title(self) -> None:
         count = self.misclassified_count
+        if self._suspects:
+            self.misclassified_title.setText(
+                f"Labels to check ({count}): a model that never saw these photos disagrees"
+                if count
+                else "Labels to check: none left"
+            )
+            return
         if count:
             self.misclassified_title.setText(
                 f"Misclassified photos ({count}): relabel the ones you labeled wrong"

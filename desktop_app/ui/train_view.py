@@ -70,6 +70,7 @@ class TrainView(QWidget):
         self.setObjectName("trainView")
         self.session = session
         self.worker: TrainWorker | None = None
+        self._job = "train"  # or "check": what the worker runs now
         self.train_thread: QThread | None = None
         self._epochs = 1
         self._stopping = False
@@ -94,6 +95,13 @@ class TrainView(QWidget):
         self.train_button.setToolTip("Train a model on the labeled photos; press again to stop")
         self.train_button.clicked.connect(self._train_or_stop)
 
+        self.check_button = QPushButton("Check labels")
+        self.check_button.setToolTip(
+            "Find labeled photos that are probably labeled wrong: each one is judged by a model"
+            " that never saw it (5 folds over the cached features). Changes nothing by itself."
+        )
+        self.check_button.clicked.connect(lambda: self.start_training(job="check"))
+
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, BAR_STEPS)
         self.progress_bar.setValue(0)
@@ -114,6 +122,7 @@ class TrainView(QWidget):
         left_layout.addWidget(self.summary)
         left_layout.addWidget(self.settings_panel)
         left_layout.addWidget(self.train_button)
+        left_layout.addWidget(self.check_button)
         left_layout.addWidget(self.progress_bar)
         left_layout.addWidget(self.message)
         left_layout.addWidget(self._heading("Runs"))
@@ -210,12 +219,14 @@ class TrainView(QWidget):
         if dataset is None:
             self.summary.setText("Open or create a dataset first.")
             self.train_button.setEnabled(False)
+            self.check_button.setEnabled(False)
             return
         counts = dataset.counts()
         labeled = [(c, counts.get(c, 0)) for c in dataset.classes]
         text = " · ".join(f"{n} {label_title(c).lower()}" for c, n in labeled)
         self.summary.setText(f"Labeled photos: {text}")
         self.train_button.setEnabled(not self._stopping)
+        self.check_button.setEnabled(not self.is_training)
 
     def refresh_runs(self, select_current: bool = False) -> None:
         """Reads the runs from disk (small JSON files) and shows the current model's results."""
@@ -256,14 +267,18 @@ class TrainView(QWidget):
         else:
             self.start_training()
 
-    def start_training(self) -> None:
+    def start_training(self, job: str = "train") -> None:
+        """job "train", or "check": list the photos whose labels a model doubts (same thread,
+        since both use the kept backbone and Keras models are not thread-safe)."""
         if self.is_training or self.dataset is None:
             return
         values = self.settings_panel.values()
         self._epochs = values["epochs"]
         self._stopping = False
         self._set_message("")
-        self.curves.start_live(self._epochs)
+        if job == "train":
+            self.curves.start_live(self._epochs)
+        self.check_button.setEnabled(False)
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("Starting…")
         self.settings_panel.setEnabled(False)
@@ -271,7 +286,8 @@ class TrainView(QWidget):
         self._elapsed.start()
 
         self._training_dataset = self.dataset
-        self.worker = TrainWorker(self.dataset, values)
+        self._job = job
+        self.worker = TrainWorker(self.dataset, values, job)
         self.train_thread = QThread(self)
         self.worker.moveToThread(self.train_thread)
         self.train_thread.started.connect(self.worker.run)
@@ -325,6 +341,9 @@ class TrainView(QWidget):
         self._end_run()
         if self._training_dataset is not self.dataset:
             return  # the dataset was closed while it trained; its run is saved with it
+        if not hasattr(record, "metrics"):  # a LabelCheck
+            self._show_label_check(record)
+            return
         self._set_message(finished_message(record, format_duration(self._elapsed.elapsed() / 1000)))
         self.progress_bar.setValue(BAR_STEPS)
         self.progress_bar.setFormat("Done" if record.status == "complete" else "Stopped")
@@ -336,17 +355,36 @@ class TrainView(QWidget):
         self.model_trained.emit(record)
         self.status_message.emit(self.message.text())
 
+    def _show_label_check(self, check: Any) -> None:
+        doubts = len(check.suspects)
+        took = format_duration(self._elapsed.elapsed() / 1000)
+        if doubts:
+            text = (
+                f"Checked {check.checked} labeled photos in {took}: {doubts} may be labeled wrong."
+                " They are listed below, most doubtful first."
+            )
+        else:
+            text = f"Checked {check.checked} labeled photos in {took}: every label looks right."
+        self._set_message(text)
+        self.progress_bar.setValue(BAR_STEPS)
+        self.progress_bar.setFormat("Labels checked")
+        self.results.show_suspects(check, self.dataset)
+        self.status_message.emit(text)
+
     def _on_failed(self, message: str) -> None:
         self._end_run()
         self.progress_bar.setValue(0)
-        self.progress_bar.setFormat("Not trained")
+        self.progress_bar.setFormat("Not trained" if self._job == "train" else "Not checked")
         self._set_message(message, error=True)
 
     def _on_cancelled(self) -> None:
         self._end_run()
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("Stopped")
-        self._set_message("Stopped before a model was trained; nothing was saved.")
+        if self._job == "check":
+            self._set_message("The label check was stopped; nothing was changed.")
+        else:
+            self._set_message("Stopped before a model was trained; nothing was saved.")
 
     def _end_run(self) -> None:
         self.curves.stop_live()

@@ -1,4 +1,5 @@
-"""Training off the GUI thread: a QObject worker in a QThread calling ml.training.train.
+"""Training off the GUI thread: a QObject worker in a QThread calling ml.training.train, or (job
+"check") ml.label_check.check_labels, which uses the same kept backbone and so the same thread.
 
 Progress events become queued signals. Batch and epoch logs all go through (the curves coalesce
 them); plain progress is thinned to one event per 40 ms, since the bar cannot show more.
@@ -18,16 +19,17 @@ from desktop_app.core.progress import CancelToken, Progress
 
 class TrainWorker(QObject):
     progress = Signal(object)  # Progress
-    finished = Signal(object)  # RunRecord (status "complete" or "stopped")
+    finished = Signal(object)  # RunRecord (status "complete" or "stopped"), or a LabelCheck
     failed = Signal(str)  # one line for the user
     cancelled = Signal()  # stopped before any model existed: nothing was saved
 
     PROGRESS_INTERVAL_S = 0.04
 
-    def __init__(self, dataset: Any, settings: dict[str, Any]) -> None:
+    def __init__(self, dataset: Any, settings: dict[str, Any], job: str = "train") -> None:
         super().__init__()
         self.dataset = dataset
         self.settings = dict(settings)
+        self.job = job  # "train" or "check" (labels)
         self.cancel_token = CancelToken()
         self._last_progress = 0.0
 
@@ -53,18 +55,28 @@ class TrainWorker(QObject):
             warm_up_ml()  # Keras loaded and the heap frozen, once per process
             from desktop_app.ml.training import TrainSettings, train
 
-            record = train(
-                self.dataset,
-                TrainSettings(**self.settings),
-                progress=self._on_progress,
-                cancel=self.cancel_token,
-            )
+            settings = TrainSettings(**self.settings)
+            if self.job == "check":
+                from desktop_app.ml.label_check import check_labels
+
+                record = check_labels(
+                    self.dataset,
+                    settings.backbone,
+                    settings=settings,
+                    progress=self._on_progress,
+                    cancel=self.cancel_token,
+                )
+            else:
+                record = train(
+                    self.dataset, settings, progress=self._on_progress, cancel=self.cancel_token
+                )
         except Cancelled:
             self.cancelled.emit()
         except StudioError as error:
             self.failed.emit(str(error))
         except Exception as error:  # a bug: keep the window alive and say what broke
             traceback.print_exc()
-            self.failed.emit(f"Training failed: {type(error).__name__}: {error}")
+            what = "Checking labels" if self.job == "check" else "Training"
+            self.failed.emit(f"{what} failed: {type(error).__name__}: {error}")
         else:
             self.finished.emit(record)

@@ -1,0 +1,156 @@
+"""Finding labels that are probably wrong, before they teach the model the wrong thing.
+
+Every labeled photo is predicted by a head that never saw it: k-fold over the cached backbone
+features (the ones fast-mode training already made), with near-duplicates kept in one fold so a
+copy cannot vouch for its twin. A photo whose out-of-fold prediction disagrees with its label is a
+suspect; the most confident disagreements come first. Costs k small head fits, no backbone pass
+for photos already embedded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from desktop_app.core.errors import StudioError
+from desktop_app.core.progress import CancelToken, Progress, ProgressCallback, emit
+from desktop_app.ml import head as head_module
+from desktop_app.ml.backbones import DEFAULT_BACKBONE, get_spec
+from desktop_app.ml.runtime import keras_module
+from desktop_app.ml.split import near_duplicate_groups
+
+FOLDS = 5
+INNER_VALIDATION = 0.2  # of each fold's training part, for early stopping
+
+
+@dataclass(frozen=True)
+class Suspect:
+    hash: str
+    path: Path
+    label: str  # what it is labeled
+    predicted: str  # what a model that never saw it says
+    confidence: float  # that model's probability for `predicted`
+
+    def to_dict(self) -> dict:
+        return {
+            "hash": self.hash,
+            "path": str(self.path),
+            "label": self.label,
+            "predicted": self.predicted,
+            "confidence": round(self.confidence, 4),
+        }
+
+
+@dataclass
+class LabelCheck:
+    checked: int  # labeled photos predicted out of fold
+    suspects: list[Suspect]  # most confident disagreement first
+    backbone: str
+    skipped: int = 0  # photos that could not be decoded
+
+    @property
+    def agreement(self) -> float:
+        return 1 - len(self.suspects) / self.checked if self.checked else 1.0
+
+    def to_dict(self) -> dict:
+        return {
+            "checked": self.checked,
+            "agreement": round(self.agreement, 4),
+            "backbone": self.backbone,
+            "skipped": self.skipped,
+            "suspects": [s.to_dict() for s in self.suspects],
+        }
+
+
+def check_labels(
+    dataset,
+    backbone: str = DEFAULT_BACKBONE,
+    *,
+    folds: int = FOLDS,
+    settings=None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    allow_download: bool = True,
+) -> LabelCheck:
+    """settings: the head's (TrainSettings; epochs, batch size, learning rate, seed), as training."""
+    from desktop_app.ml.training import TrainSettings, cached_features
+
+    spec = get_spec(backbone)
+    if not spec.pretrained:
+        raise StudioError(f"{spec.title} has no pretrained features to check labels with.")
+    classes = list(dataset.classes)
+    items = [item for name in classes for item in dataset.items(name)]
+    short = [name for name in classes if sum(it.label == name for it in items) < folds]
+    if short:
+        raise StudioError(
+            f"Label at least {folds} photos of each class to check labels (too few: "
+            f"{', '.join(short)})."
+        )
+    cache = cached_features(
+        dataset, spec, items, progress=progress, cancel=cancel, allow_download=allow_download
+    )
+    usable = [it for it in items if it.hash in cache.vectors]
+    x = cache.get([it.hash for it in usable])
+    y = np.array([classes.index(it.label) for it in usable], dtype="int32")
+    fold = _folds(usable, folds)
+    probabilities = np.zeros((len(usable), len(classes)), dtype="float32")
+    settings = settings or TrainSettings(backbone=backbone)
+    for k in range(folds):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        emit(progress, Progress("checking", k, folds, message=f"fold {k + 1} of {folds}"))
+        held = fold == k
+        head = _fit(x[~held], y[~held], len(classes), settings, cancel)
+        probabilities[held] = np.asarray(head.predict(x[held], verbose=0, batch_size=512))
+    emit(progress, Progress("checking", folds, folds))
+    predicted = probabilities.argmax(1)
+    suspects = [
+        Suspect(it.hash, it.path, it.label, classes[p], float(probabilities[i, p]))
+        for i, (it, p) in enumerate(zip(usable, predicted, strict=True))
+        if p != y[i]
+    ]
+    suspects.sort(key=lambda s: -s.confidence)
+    return LabelCheck(len(usable), suspects, spec.name, skipped=len(items) - len(usable))
+
+
+def _folds(items, folds: int) -> np.ndarray:
+    """A fold per photo, by its near-duplicate group's first hash: stable, and twins stay together."""
+    groups = near_duplicate_groups([it.phash for it in items])
+    first: dict[int, str] = {}
+    for it, group in zip(items, groups, strict=True):
+        first.setdefault(group, it.hash)
+    return np.array([int(first[g][:8], 16) % folds for g in groups])
+
+
+def _fit(x, y, n_classes: int, settings, cancel):
+    """The fast-mode head on one fold's training part, early-stopped on an inner share of it."""
+    from desktop_app.ml.callbacks import StopOnCancel
+
+    keras = keras_module()
+    keras.utils.set_random_seed(settings.seed)
+    order = np.random.default_rng(settings.seed).permutation(len(y))
+    n_val = int(len(order) * INNER_VALIDATION)
+    val, train = order[:n_val], order[n_val:]
+    counts = np.bincount(y[train], minlength=n_classes)
+    weights = {i: float(counts.sum() / (n_classes * c)) if c else 1.0 for i, c in enumerate(counts)}
+    head = head_module.compiled_head(x.shape[1], n_classes, settings)
+    head.fit(
+        x[train],
+        head_module.one_hot(y[train], n_classes),
+        batch_size=settings.batch_size,
+        epochs=settings.epochs,
+        validation_data=(x[val], head_module.one_hot(y[val], n_classes)) if n_val else None,
+        class_weight=weights,
+        verbose=0,
+        callbacks=[
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss" if n_val else "loss",
+                patience=settings.patience,
+                restore_best_weights=True,
+            ),
+            StopOnCancel(cancel),
+        ],
+    )
+    return head
