@@ -36,16 +36,17 @@ def make_dataset(root: Path) -> Path:
     """Labeled photos of each class, a mixed inbox; returns a photo for the Live view."""
     from desktop_app.core.dataset import HOT_DOG, NOT_HOT_DOG, UNLABELED, Dataset
 
-    hot = pick(PHOTOS / HOT_DOG, LABELED_PER_CLASS + INBOX // 2 + 1)
+    hot = pick(PHOTOS / HOT_DOG, LABELED_PER_CLASS + INBOX // 2 + 2)
     not_hot = pick(PHOTOS / NOT_HOT_DOG, LABELED_PER_CLASS + INBOX // 2, offset=3)
     with Dataset.create(root) as dataset:
         for path in hot[:LABELED_PER_CLASS]:
             dataset.add_file(path, HOT_DOG)
         for path in not_hot[:LABELED_PER_CLASS]:
             dataset.add_file(path, NOT_HOT_DOG)
+        dataset.add_file(hot[-2], NOT_HOT_DOG)  # a labeling slip, for Check labels to find
         inbox = [
             p
-            for pair in zip(hot[LABELED_PER_CLASS:-1], not_hot[LABELED_PER_CLASS:], strict=True)
+            for pair in zip(hot[LABELED_PER_CLASS:-2], not_hot[LABELED_PER_CLASS:], strict=True)
             for p in pair
         ]
         for path in inbox:
@@ -127,6 +128,15 @@ def main() -> int:
         print(f"training failed: {train.message.text()}", file=sys.stderr)
         return 1
     shoot("train_view.png")
+
+    # Check labels: the slip filed under "not hot dog" should top the list.
+    train.check_button.click()
+    wait_until(lambda: not train.is_training, "the label check")
+    wait_until(
+        lambda: all(not c.image.pixmap().isNull() for c in train.results.cards.values()),
+        "the suspects' thumbnails",
+    )
+    shoot("check_labels.png")
 
     # Label: galleries with thumbnails, the inbox with the new model's guess.
     label = window.label_view

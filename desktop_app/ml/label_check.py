@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.core.errors import StudioError
-from desktop_app.core.progress import CancelToken, Progress, ProgressCallback, emit
+from desktop_app.core.progress import CancelToken, EtaClock, Progress, ProgressCallback, emit
 from desktop_app.ml import head as head_module
 from desktop_app.ml.backbones import DEFAULT_BACKBONE, get_spec
 from desktop_app.ml.runtime import keras_module
@@ -97,10 +97,12 @@ def check_labels(
     fold = _folds(usable, folds)
     probabilities = np.zeros((len(usable), len(classes)), dtype="float32")
     settings = settings or TrainSettings(backbone=backbone)
+    clock = EtaClock()
     for k in range(folds):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        emit(progress, Progress("checking", k, folds, message=f"fold {k + 1} of {folds}"))
+        message = f"fold {k + 1} of {folds}"
+        emit(progress, Progress("checking", k, folds, message=message, eta_s=clock.eta(k, folds)))
         held = fold == k
         head = _fit(x[~held], y[~held], len(classes), settings, cancel)
         probabilities[held] = np.asarray(head.predict(x[held], verbose=0, batch_size=512))

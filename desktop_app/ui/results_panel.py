@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -216,7 +217,17 @@ class ResultsPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumHeight(THUMB_PX + 90)
+        # As tall as a card with its buttons plus the horizontal scroll bar: a guessed height cut
+        # the relabel buttons off.
+        sample = MisclassifiedCard({"hash": "", "predicted": HOT_DOG}, [HOT_DOG], HOT_DOG)
+        sample.setParent(self.strip)  # styled as the real cards are (paddings change the height)
+        for widget in [sample, *sample.findChildren(QWidget)]:
+            widget.ensurePolished()
+        sample.layout().activate()
+        card_height = sample.sizeHint().height()
+        sample.deleteLater()
+        bar = scroll.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        scroll.setMinimumHeight(card_height + bar + 6)
         scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
         layout = QVBoxLayout(self)
@@ -253,6 +264,7 @@ class ResultsPanel(QWidget):
         ]
         self._fill_misclassified(list(dataset.classes), entries)
         self.all_right_note.hide()
+        self._hold_content_height()
 
     def show_run(self, run: Any, dataset: Any) -> None:
         self.run, self.dataset = run, dataset
@@ -273,6 +285,13 @@ class ResultsPanel(QWidget):
         self._fill_per_class(classes, per_class)
         self._fill_confusion(classes, metrics.get("confusion") or [])
         self._fill_misclassified(classes, metrics.get("misclassified") or [])
+        self._hold_content_height()
+
+    def _hold_content_height(self) -> None:
+        """Asks the splitter above for the height the content needs. The layout's own minimum
+        undercounts wrapped captions and fixed-height tables, and the card strip, drawn last, was
+        cut through its relabel buttons."""
+        self.setMinimumHeight(self.layout().totalSizeHint().height())
 
     def show_architecture(self) -> None:
         from desktop_app.ui.architecture_dialog import ArchitectureDialog
