@@ -19,6 +19,7 @@ BENCHMARKS = {
     "train": ["bench_train.py"],
     "train_gui": ["bench_train_gui.py", "--epochs", "10"],
     "live": ["bench_live.py"],
+    "label_check": ["bench_label_check.py"],
     "startup": ["bench_startup.py", "--repeat", "3"],
 }
 
