@@ -341,7 +341,7 @@ class TrainView(QWidget):
         self._end_run()
         if self._training_dataset is not self.dataset:
             return  # the dataset was closed while it trained; its run is saved with it
-        if not hasattr(record, "metrics"):  # a LabelCheck
+        if self._job == "check":  # the result is a LabelCheck, not a run
             self._show_label_check(record)
             return
         self._set_message(finished_message(record, format_duration(self._elapsed.elapsed() / 1000)))
