@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 from ml_synthetic import draw, fill
@@ -94,3 +95,24 @@ def test_the_command_line_lists_suspects_and_refuses_too_few_labels(dataset, tmp
     assert result.stderr.strip().splitlines() == [
         "error: Label at least 5 photos of each class to check labels (too few: hot_dog, not_hot_dog)."
     ]
+
+
+WEIGHTS = Path(__file__).resolve().parent.parent.parent / "shared" / "weights"
+
+
+@pytest.mark.skipif(not WEIGHTS.is_dir(), reason="../shared/weights is absent")
+def test_the_command_line_finds_a_misfiled_photo_with_the_default_backbone(dataset, tmp_path):
+    from desktop_app.ml.backbones import DEFAULT_BACKBONE, get_spec
+
+    models = tmp_path / "keras_home" / "models"
+    models.mkdir(parents=True)
+    weights = get_spec(DEFAULT_BACKBONE).weights_file
+    (models / weights).symlink_to(WEIGHTS / weights)
+    fill(dataset, tmp_path, per_class=20)
+    slip = plant_wrong_labels(dataset, tmp_path, 1)
+    result = cli("check-labels", dataset.root, "--json", env_extra=str(tmp_path / "keras_home"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["checked"] == 41 and report["backbone"] == DEFAULT_BACKBONE
+    assert {report["suspects"][0]["hash"]} == slip
+    assert report["suspects"][0]["label"] == NOT_HOT_DOG
