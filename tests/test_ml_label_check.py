@@ -116,3 +116,13 @@ def test_the_command_line_finds_a_misfiled_photo_with_the_default_backbone(datas
     assert report["checked"] == 41 and report["backbone"] == DEFAULT_BACKBONE
     assert {report["suspects"][0]["hash"]} == slip
     assert report["suspects"][0]["label"] == NOT_HOT_DOG
+
+
+def test_a_fold_left_empty_by_a_small_set_is_skipped(dataset, tmp_path, tiny):
+    from desktop_app.ml.label_check import _folds
+
+    fill(dataset, tmp_path, per_class=5)
+    items = [it for name in dataset.classes for it in dataset.items(name)]
+    assert len(set(_folds(items, 5))) < 5  # ten photos by hash: some fold gets none
+    result = check_labels(dataset, tiny, settings=quick(tiny))
+    assert result.checked == 10

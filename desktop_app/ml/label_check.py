@@ -104,6 +104,8 @@ def check_labels(
         message = f"fold {k + 1} of {folds}"
         emit(progress, Progress("checking", k, folds, message=message, eta_s=clock.eta(k, folds)))
         held = fold == k
+        if not held.any():  # a small set can leave a fold empty
+            continue
         head = _fit(x[~held], y[~held], len(classes), settings, cancel)
         probabilities[held] = np.asarray(head.predict(x[held], verbose=0, batch_size=512))
     emit(progress, Progress("checking", folds, folds))
