@@ -87,6 +87,15 @@ def test_cancel_ends_the_check(dataset, tmp_path, tiny):
     with pytest.raises(Cancelled):
         check_labels(dataset, tiny, progress=cancel_at_the_second_fold, cancel=cancel)
 
+    last = CancelToken()
+
+    def cancel_during_the_last_fold(event):
+        if event.phase == "checking" and event.done == 4:
+            last.cancel()  # the fit stops early; its half-made verdicts must not come back
+
+    with pytest.raises(Cancelled):
+        check_labels(dataset, tiny, progress=cancel_during_the_last_fold, cancel=last)
+
 
 def test_the_command_line_lists_suspects_and_refuses_too_few_labels(dataset, tmp_path):
     fill(dataset, tmp_path, per_class=3)

@@ -108,6 +108,8 @@ def check_labels(
             continue
         head = _fit(x[~held], y[~held], len(classes), settings, cancel)
         probabilities[held] = np.asarray(head.predict(x[held], verbose=0, batch_size=512))
+    if cancel is not None:
+        cancel.raise_if_cancelled()  # stopped during the last fold's fit: no half-made verdicts
     emit(progress, Progress("checking", folds, folds))
     predicted = probabilities.argmax(1)
     suspects = [
