@@ -350,11 +350,14 @@ def test_check_labels_lists_the_misfiled_photos_and_fixes_one_with_a_click(
     panel.batch_size.setValue(16)
     panel.learning_rate.setValue(0.01)
 
+    said: list[str] = []
+    view.status_message.connect(said.append)
     qtbot.mouseClick(view.check_button, Qt.MouseButton.LeftButton)
     assert view.train_button.text() == "Stop" and not view.check_button.isEnabled()
     wait_trained(qtbot, view)
 
     assert view.message.text().startswith("Checked 43 labeled photos"), view.message.text()
+    assert said[-1].startswith("Label check: ") and "(listed in the Train view)" in said[-1]
     results = view.results
     qtbot.waitUntil(lambda: results.misclassified_count == len(results.cards) > 0)
     assert misfiled <= set(results.cards), "a misfiled sausage was not listed"

@@ -369,7 +369,13 @@ class TrainView(QWidget):
         self.progress_bar.setValue(BAR_STEPS)
         self.progress_bar.setFormat("Labels checked")
         self.results.show_suspects(check, self.dataset)
-        self.status_message.emit(text)
+        # The status bar shows on every tab: "below" would point nowhere from the Label view.
+        self.status_message.emit(
+            f"Label check: {doubts} of {check.checked} photos may be labeled wrong"
+            " (listed in the Train view)."
+            if doubts
+            else f"Label check: all {check.checked} labels look right."
+        )
 
     def _on_failed(self, message: str) -> None:
         self._end_run()
