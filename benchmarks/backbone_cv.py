@@ -100,32 +100,12 @@ def cross_validated_errors(features, labels, held_out, fold, seed: int) -> np.nd
 
 
 def fit_head(features, labels, fit_on, seed: int):
-    """The app's fast-mode head, fitted as training.py fits it (inner 20% for early stopping)."""
-    from desktop_app.ml import head as head_module
-    from desktop_app.ml.runtime import keras_module
+    """The app's fast-mode head, fitted as the label check fits a fold (inner 20% for early
+    stopping, class weights)."""
+    from desktop_app.ml.label_check import fit_fold_head
     from desktop_app.ml.training import TrainSettings
 
-    keras = keras_module()
-    settings = TrainSettings(seed=seed)
-    keras.utils.set_random_seed(seed)
-    order = np.random.default_rng(seed).permutation(fit_on)
-    n_val = len(order) // 5
-    val, train = order[:n_val], order[n_val:]
-    counts = np.bincount(labels[train], minlength=2)
-    head = head_module.compiled_head(features.shape[1], 2, settings)
-    head.fit(
-        features[train],
-        head_module.one_hot(labels[train], 2),
-        batch_size=settings.batch_size,
-        epochs=settings.epochs,
-        validation_data=(features[val], head_module.one_hot(labels[val], 2)),
-        class_weight={i: float(counts.sum() / (2 * c)) for i, c in enumerate(counts)},
-        verbose=0,
-        callbacks=[
-            keras.callbacks.EarlyStopping(patience=settings.patience, restore_best_weights=True)
-        ],
-    )
-    return head
+    return fit_fold_head(features[fit_on], labels[fit_on], 2, TrainSettings(seed=seed))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from desktop_app.commands._terminal import TerminalProgress
-from desktop_app.ml.backbones import DEFAULT_BACKBONE
+from desktop_app.ml.backbones import BACKBONES, DEFAULT_BACKBONE
 
 HELP = (
     "List labeled photos whose label is probably wrong: each is predicted by a model that never"
@@ -20,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--backbone",
         default=DEFAULT_BACKBONE,
         metavar="NAME",
-        help=f"pretrained backbone whose features are used (default: {DEFAULT_BACKBONE})",
+        help=f"pretrained backbone whose features are used (default: {DEFAULT_BACKBONE}); names:"
+        f" {', '.join(name for name, spec in BACKBONES.items() if spec.pretrained)}",
     )
     parser.add_argument("--limit", type=int, default=20, metavar="N", help="list at most N (20)")
     parser.add_argument("--no-download", action="store_true", help="never download weights")

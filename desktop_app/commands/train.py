@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from desktop_app.commands._terminal import TerminalProgress
-from desktop_app.ml.backbones import DEFAULT_BACKBONE
+from desktop_app.ml.backbones import BACKBONES, DEFAULT_BACKBONE
 
 HELP = "Train a classifier on a dataset's labeled images; the run is kept in the dataset's .studio/runs/."
 
@@ -21,8 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_BACKBONE,
         metavar="NAME",
         help=f"pretrained backbone, or small_cnn to train from scratch (default: {DEFAULT_BACKBONE});"
-        " names: mobilenet_v2_0.5, mobilenet_v2_0.35, mobilenet_v2_1.0, mobilenet_v1_0.25,"
-        " mobilenet_v3_small, efficientnet_b0, small_cnn",
+        f" names: {', '.join(BACKBONES)}",
     )
     parser.add_argument(
         "--mode",

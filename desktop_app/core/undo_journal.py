@@ -35,7 +35,7 @@ class UndoJournal:
         """A new step: it tops the undo stack, the redo stack empties, the oldest beyond limit go."""
         with self.index.transaction() as conn:
             conn.execute("DELETE FROM undo_steps WHERE stack = ?", (REDO,))
-            _insert(conn, UNDO, step)
+            _insert(conn, UNDO, step.action, json.dumps([list(m) for m in step.moves]))
             conn.execute(
                 "DELETE FROM undo_steps WHERE stack = ? AND id NOT IN "
                 "(SELECT id FROM undo_steps WHERE stack = ? ORDER BY id DESC LIMIT ?)",
@@ -52,18 +52,15 @@ class UndoJournal:
             if row is None:
                 return
             conn.execute("DELETE FROM undo_steps WHERE id = ?", (row[0],))
-            conn.execute(
-                "INSERT INTO undo_steps(stack, action, moves) VALUES (?, ?, ?)",
-                (target, row[1], row[2]),
-            )
+            _insert(conn, target, row[1], row[2])
 
     def cleared(self) -> None:
         with self.index.transaction() as conn:
             conn.execute("DELETE FROM undo_steps")
 
 
-def _insert(conn, stack: str, step: Step) -> None:
+def _insert(conn, stack: str, action: str, moves_json: str) -> None:
+    """On top of stack: a new id is higher than every id before it."""
     conn.execute(
-        "INSERT INTO undo_steps(stack, action, moves) VALUES (?, ?, ?)",
-        (stack, step.action, json.dumps([list(m) for m in step.moves])),
+        "INSERT INTO undo_steps(stack, action, moves) VALUES (?, ?, ?)", (stack, action, moves_json)
     )

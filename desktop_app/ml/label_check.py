@@ -106,7 +106,7 @@ def check_labels(
         held = fold == k
         if not held.any():  # a small set can leave a fold empty
             continue
-        head = _fit(x[~held], y[~held], len(classes), settings, cancel)
+        head = fit_fold_head(x[~held], y[~held], len(classes), settings, cancel)
         probabilities[held] = np.asarray(head.predict(x[held], verbose=0, batch_size=512))
     if cancel is not None:
         cancel.raise_if_cancelled()  # stopped during the last fold's fit: no half-made verdicts
@@ -130,8 +130,9 @@ def _folds(items, folds: int) -> np.ndarray:
     return np.array([int(first[g][:8], 16) % folds for g in groups])
 
 
-def _fit(x, y, n_classes: int, settings, cancel):
-    """The fast-mode head on one fold's training part, early-stopped on an inner share of it."""
+def fit_fold_head(x, y, n_classes: int, settings, cancel: CancelToken | None = None):
+    """The fast-mode head on one fold's training part, early-stopped on an inner share of it
+    (benchmarks/backbone_cv.py ranks backbones with it too)."""
     from desktop_app.ml.callbacks import StopOnCancel
 
     keras = keras_module()

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -217,17 +216,7 @@ class ResultsPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # As tall as a card with its buttons plus the horizontal scroll bar: a guessed height cut
-        # the relabel buttons off.
-        sample = MisclassifiedCard({"hash": "", "predicted": HOT_DOG}, [HOT_DOG], HOT_DOG)
-        sample.setParent(self.strip)  # styled as the real cards are (paddings change the height)
-        for widget in [sample, *sample.findChildren(QWidget)]:
-            widget.ensurePolished()
-        sample.layout().activate()
-        card_height = sample.sizeHint().height()
-        sample.deleteLater()
-        bar = scroll.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
-        scroll.setMinimumHeight(card_height + bar + 6)
+        scroll.setMinimumHeight(THUMB_PX + 90)  # a card with its buttons, and the scroll bar
         scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
         layout = QVBoxLayout(self)
