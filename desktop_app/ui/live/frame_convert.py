@@ -3,6 +3,8 @@
 The video sink's signal handler only drops the QVideoFrame (cheap: implicitly shared) into a
 mailbox; FrameConverter turns it into a QImage once, hands that to the view for painting and to
 the predictor's mailbox, where the predict worker resizes it to the model's input size.
+Video frames are read from their mapped planes (frame_pixels), never with QVideoFrame.toImage(),
+which crashes beside TensorFlow on xcb (ADR 0006).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from PySide6.QtMultimedia import QVideoFrame
 from desktop_app.core.errors import StudioError
 from desktop_app.core.imaging import open_image
 from desktop_app.core.mailbox import Mailbox
+from desktop_app.ui.live.frame_pixels import UnsupportedFrame, frame_to_rgb
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,16 @@ def to_qimage(source: QVideoFrame | QImage | Path) -> QImage:
     if isinstance(source, QImage):
         return source
     if isinstance(source, QVideoFrame):
-        return source.toImage()
+        return qimage_from_rgb(frame_to_rgb(source))
     return qimage_from_pil(open_image(source))
 
 
 def qimage_from_pil(image: Image.Image) -> QImage:
-    rgb = np.ascontiguousarray(np.asarray(image.convert("RGB")))
+    return qimage_from_rgb(np.asarray(image.convert("RGB")))
+
+
+def qimage_from_rgb(rgb: np.ndarray) -> QImage:
+    rgb = np.ascontiguousarray(rgb)
     height, width, _ = rgb.shape
     # copy(): the QImage must own its pixels once the NumPy buffer goes away
     return QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
@@ -89,6 +96,9 @@ class FrameConverter(QThread):
         self.raw = raw
         self.pictures = pictures
         self.handled = 0  # frames taken and finished with, shown or not
+        self._last_frame_error = (
+            ""  # a stream of unreadable frames is said once, not 30 times a second
+        )
 
     def run(self) -> None:
         while not self.raw.closed:
@@ -103,9 +113,15 @@ class FrameConverter(QThread):
     def _convert(self, frame: RawFrame) -> None:
         try:
             image = to_qimage(frame.source)
+        except UnsupportedFrame as error:
+            if str(error) != self._last_frame_error:
+                self._last_frame_error = str(error)
+                self.failed.emit(f"Cannot show this video: {error}.")
+            return
         except StudioError as error:
             self.failed.emit(str(error))
             return
+        self._last_frame_error = ""
         if image.isNull():
             return
         picture = Picture(frame.frame_id, image, frame.arrived, frame.time_s)
