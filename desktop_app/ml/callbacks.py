@@ -55,6 +55,9 @@ class ProgressReporter(keras.callbacks.Callback):
         logs = logs or {}
         loss = float(logs.get("loss", float("nan")))
         self.curves.batch_loss.append(loss)
+        # With steps_per_execution, Keras reports the last step the call could have run
+        # (255 for the head's whole-epoch calls) even when the epoch has only a few steps.
+        batch = min(batch, self.steps - 1)
         step = (self.epoch + self.offset) * self.steps + batch + 1
         total = self.total_epochs * self.steps
         emit(
@@ -70,6 +73,7 @@ class ProgressReporter(keras.callbacks.Callback):
                 logs={
                     "epoch": self.epoch + self.offset,
                     "batch": batch,
+                    "steps": self.steps,  # per epoch: a plot places the batch inside its epoch
                     "loss": loss,
                     "accuracy": float(logs.get("accuracy", float("nan"))),
                 },

@@ -128,8 +128,8 @@ class CurvesWidget(QWidget):
         self._timer.stop()
 
     def add_batch(self, step: int, total_steps: int | None, logs: dict[str, Any]) -> None:
-        """One batch: step counts from 1 over the whole run, so x is in (fractional) epochs."""
-        x = step / total_steps * self._epochs if total_steps else float(step)
+        """One batch, drawn at its (fractional) epoch: batch b of epoch e lies in (e-1, e]."""
+        x = batch_x(step, total_steps, logs, self._epochs)
         self.series["batch_loss"].append(x, logs.get("loss"))
         self.series["batch_accuracy"].append(x, logs.get("accuracy"))
 
@@ -195,6 +195,20 @@ class CurvesWidget(QWidget):
                 plot.addItem(series.item)
             elif not visible and showing:
                 plot.removeItem(series.item)
+
+
+def batch_x(step: int, total_steps: int | None, logs: dict[str, Any], epochs: int) -> float:
+    """Where a batch event goes on the epoch axis.
+
+    From the event's own epoch (0-based), batch and steps per epoch when it has them: a run's
+    step total can cover other epochs than the form's count (a warm start runs 5 of 30, a
+    fine-tune run adds its warm-up), so scaling the global step by the form's count misplaces it.
+    """
+    steps = logs.get("steps")
+    if steps and "epoch" in logs and "batch" in logs:
+        within = min(int(logs["batch"]) + 1, int(steps)) / int(steps)
+        return int(logs["epoch"]) + within
+    return step / total_steps * epochs if total_steps else float(step)
 
 
 def _overlay_name(run_name: str | None, validation: bool) -> str:
