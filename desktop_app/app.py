@@ -7,7 +7,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    from desktop_app.cli import is_command, run_command
+    from desktop_app.cli import is_command, run_command, window_usage_error
 
     if is_command(argv):
         return run_command(argv)
@@ -16,7 +16,12 @@ def main(argv: list[str] | None = None) -> int:
 
         print(install_desktop_entry())
         return 0
+    # Older macOS passes a process serial number to an app started from Finder.
+    argv = [arg for arg in argv if not arg.startswith("-psn_")]
+    problem = window_usage_error(argv)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     from desktop_app.ui.launch import launch_gui
 
-    dataset = next((a for a in argv if not a.startswith("-")), None)
-    return launch_gui(dataset)
+    return launch_gui(argv[0] if argv else None)

@@ -6,8 +6,11 @@ Exit codes: 0 success, 1 failure, 2 bad usage. A user's mistake prints one line 
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import os
 import sys
+from pathlib import Path
 
 from desktop_app import __version__
 from desktop_app.commands import COMMANDS
@@ -31,6 +34,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 def is_command(argv: list[str]) -> bool:
     return bool(argv) and (argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version"))
+
+
+GLOBAL_OPTIONS = ("-h", "--help", "--version", "--install-desktop-entry")
+
+
+def window_usage_error(argv: list[str]) -> str | None:
+    """Why argv cannot be the window's `[DATASET]`, or None when it can.
+
+    The window takes nothing or one folder. A bare word that is no folder here is a mistyped
+    command (`trian`), never a dataset to create: a new dataset needs a path (`./name`, `~/name`).
+    """
+    if not argv:
+        return None
+    first, rest = argv[0], argv[1:]
+    if first.startswith("-"):
+        return f"unknown option {first!r}{_did_you_mean(first, GLOBAL_OPTIONS)}"
+    if not _is_path_like(first):
+        commands = " (commands: " + ", ".join(COMMANDS) + ")"
+        return f"unknown command {first!r}{_did_you_mean(first, COMMANDS, commands)}"
+    if rest:
+        return f"the window opens one DATASET folder; unexpected {rest[0]!r} after {first!r}"
+    return None
+
+
+def _is_path_like(word: str) -> bool:
+    separators = {"/", os.sep}
+    return Path(word).expanduser().is_dir() or any(s in word for s in separators) or word[0] in "~."
+
+
+def _did_you_mean(word: str, choices, otherwise: str = " (see hotdog-studio --help)") -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else otherwise
 
 
 def run_command(argv: list[str]) -> int:
