@@ -63,3 +63,75 @@ def test_ffmpeg_swscaler_notice_matches_and_other_ffmpeg_errors_do_not():
     assert FFMPEG_NOTICES.match(notice)
     assert FFMPEG_NOTICES.match(b"[mjpeg @ 0x5590d1a37300] Failed setup for format vaapi: hwaccel")
     assert not FFMPEG_NOTICES.match(b"[mjpeg @ 0x55d0c8] error count: 64")
+
+
+OVERLAPPING = textwrap.dedent(
+    """
+    import os, re, sys, threading
+    from desktop_app.core.native_stderr import filtered_stderr
+
+    ROUNDS = int(sys.argv[1])
+    before = os.fstat(2)
+    step = threading.Barrier(2, timeout=30)  # a broken run fails instead of hanging
+    noise = {"a": re.compile(rb"^noise-a "), "b": re.compile(rb"^noise-b ")}
+
+    def write(kind, name, round):
+        os.write(2, b"%s-%s %d\\n" % (kind, name.encode(), round))
+
+    def first(round):  # enters first, leaves first: a enters, b enters, a leaves, b leaves
+        with filtered_stderr(noise["a"]):
+            write(b"noise", "a", round)
+            step.wait()  # a is in: b enters
+            step.wait()  # b is in
+            write(b"kept", "a", round)
+            write(b"noise", "a", round)
+        step.wait()  # a is out: b leaves
+
+    def second(round):
+        step.wait()
+        with filtered_stderr(noise["b"]):
+            write(b"noise", "b", round)
+            step.wait()
+            step.wait()
+            write(b"kept", "b", round)  # a has left: b's filter still holds
+            write(b"noise", "b", round)
+
+    def free(name, round):  # no order at all
+        with filtered_stderr(noise[name]):
+            write(b"noise", name, round)
+            write(b"kept", name, round)
+
+    def run(job, *args):
+        for round in range(ROUNDS):
+            job(*args, round)
+
+    for jobs in ([(first,), (second,)], [(free, "a"), (free, "b")]):
+        threads = [threading.Thread(target=run, args=job) for job in jobs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    after = os.fstat(2)
+    os.write(2, b"the end\\n")
+    print((before.st_dev, before.st_ino) == (after.st_dev, after.st_ino))
+    """
+)
+
+
+def test_overlapping_filters_on_two_threads_share_fd_2_and_give_it_back():
+    rounds = 150
+    result = subprocess.run(
+        [sys.executable, "-c", OVERLAPPING, str(rounds)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout == "True\n"  # fd 2 is the original stderr again
+    lines = result.stderr.splitlines()
+    assert "Bad file descriptor" not in result.stderr
+    assert not [line for line in lines if line.startswith("noise-")]
+    for name in "ab":
+        kept = [line for line in lines if line.startswith(f"kept-{name} ")]
+        assert len(kept) == 2 * rounds, result.stderr[-3000:]
+    assert lines[-1] == "the end"
