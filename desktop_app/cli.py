@@ -1,11 +1,13 @@
 """The command line. Shares core/ and ml/ with the GUI; each command lives in desktop_app/commands/.
 
-Exit codes: 0 success, 1 failure, 2 bad usage. A user's mistake prints one line on stderr, never a traceback.
+Exit codes: 0 success, 1 failure, 2 bad usage, 141 when stdout's reader went away (`| head`).
+A user's mistake prints one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import importlib
 import os
@@ -69,6 +71,15 @@ def _did_you_mean(word: str, choices, otherwise: str = " (see hotdog-studio --he
 
 
 def run_command(argv: list[str]) -> int:
+    try:
+        code = _dispatch(argv)
+        sys.stdout.flush()  # output still buffered meets a reader gone here, not at exit
+        return code
+    except BrokenPipeError:  # every command, and --help, piped into `head`
+        return _reader_gone()
+
+
+def _dispatch(argv: list[str]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -88,3 +99,17 @@ def run_command(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+
+
+# What a shell reports for a Unix tool that SIGPIPE stopped (128 + 13).
+BROKEN_PIPE_EXIT = 141
+
+
+def _reader_gone() -> int:
+    """The reader of stdout went away (`... | head -2`): stop quietly, as Unix tools do."""
+    # Python flushes stdout once more at exit and would report the same error: aim it at nothing.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return BROKEN_PIPE_EXIT

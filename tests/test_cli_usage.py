@@ -11,6 +11,7 @@ import pytest
 from conftest import REPO
 
 from desktop_app.app import main
+from desktop_app.core.dataset import Dataset
 
 
 @pytest.fixture
@@ -107,3 +108,73 @@ def test_the_real_program_exits_at_once_without_a_window(argv, tmp_path):
     assert result.stderr.count("\n") == 1
     assert result.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+# -- a reader that goes away (`... | head -2`) ------------------------------------------------------
+
+
+def test_output_into_a_reader_that_stops_after_one_line_ends_quietly(tmp_path):
+    """import prints a line per skipped path: far more than a pipe holds, so it is still writing
+    when the reader goes."""
+    missing = [str(tmp_path / "gone" / f"{n:0150d}.jpg") for n in range(3000)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", "import", str(tmp_path / "ds"), *missing],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    first = process.stdout.readline()
+    process.stdout.close()  # what `head -1` does
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141  # as a shell reports a tool SIGPIPE stopped
+    assert first.startswith(b"0 added, 3000 skipped")
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
+    assert "Exception ignored" not in stderr
+
+
+def test_stats_json_into_a_reader_already_gone_ends_quietly(tmp_path, make_image):
+    root = tmp_path / "ds"
+    with Dataset.create(root) as dataset:
+        dataset.add_file(make_image())
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # gone before the command writes anything
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", "stats", str(root), "--json"],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    os.close(write_end)
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141
+    assert stderr == ""
+
+
+class SteadyPredictor:
+    """Stands in for a Keras model: the video test is about the pipe, not the verdicts."""
+
+    input_size = 32
+
+    def predict_image(self, pixels) -> float:
+        return 0.75
+
+
+def test_predict_video_into_a_reader_gone_stops_without_a_traceback(tmp_path, monkeypatch, capfd):
+    from desktop_app.cli import run_command
+    from desktop_app.commands._mjpeg_avi import write_mjpeg_avi
+    from desktop_app.commands._selftest_images import video_frames
+    from desktop_app.ui.live import predict_worker
+
+    clip = write_mjpeg_avi(tmp_path / "clip.avi", video_frames(20), fps=10)
+    model = tmp_path / "model.keras"
+    model.write_bytes(b"not read: the predictor is a stand-in")
+    monkeypatch.setattr(predict_worker, "default_predictor_factory", lambda path: SteadyPredictor())
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with os.fdopen(write_end, "w") as gone:
+        monkeypatch.setattr(sys, "stdout", gone)
+        assert run_command(["predict", str(model), "--video", str(clip)]) == 141
+        monkeypatch.undo()
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "BrokenPipeError" not in err

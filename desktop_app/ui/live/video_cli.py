@@ -55,7 +55,7 @@ def predict_video(
     player = QMediaPlayer()
     player.setVideoSink(sink)
     times: dict[int, float | None] = {}
-    state = {"next_id": 0, "printed": 0, "ended": False, "error": None}
+    state = {"next_id": 0, "printed": 0, "ended": False, "error": None, "reader_gone": False}
     loop_timer = QTimer()
 
     def on_frame(frame) -> None:
@@ -69,7 +69,12 @@ def predict_video(
         time_s = times.pop(frame_id, None)
         line = {"time_s": None if time_s is None else round(time_s, 3), "label": label}
         line["score"] = round(score, 6)
-        print(json.dumps(line), file=out, flush=True)
+        try:
+            print(json.dumps(line), file=out, flush=True)
+        except BrokenPipeError:  # `| head`: raised in a slot, Qt would print it and go on
+            state["reader_gone"] = True
+            app.quit()
+            return
         state["printed"] += 1
 
     def fail(message: str) -> None:
@@ -106,6 +111,8 @@ def predict_video(
         player.stop()
         converter.stop()
         worker.stop()
+    if state["reader_gone"]:
+        raise BrokenPipeError("stdout's reader went away")  # the command line stops quietly
     if state["error"]:
         raise StudioError(state["error"])
     return state["printed"]
