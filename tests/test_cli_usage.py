@@ -52,7 +52,8 @@ def test_an_unknown_word_with_no_close_command_lists_the_commands(
     monkeypatch.chdir(tmp_path)
     assert main(["suspects", str(tmp_path), "--json"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: unknown command 'suspects' (commands: import, stats, train")
+    assert err.startswith("error: unknown command 'suspects' (commands: import, stats, ")
+    assert "check-labels, " in err
     assert err.count("\n") == 1
     assert window_opened == []
 

@@ -7,6 +7,9 @@ Command modules import ml/ inside run(), never at module level, so `--help` and 
 COMMANDS = {
     "import": "desktop_app.commands.import_images",
     "stats": "desktop_app.commands.stats",
+    "label": "desktop_app.commands.label",
+    "undo": "desktop_app.commands.undo",
+    "redo": "desktop_app.commands.redo",
     "train": "desktop_app.commands.train",
     "check-labels": "desktop_app.commands.check_labels",
     "predict": "desktop_app.commands.predict",

@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -27,9 +26,11 @@ from PIL import Image
 from desktop_app.core import reconcile
 from desktop_app.core.durable import sync_dirs, sync_file
 from desktop_app.core.errors import DatasetError
-from desktop_app.core.index import TRASH, Index, Row
-from desktop_app.core.lock import DatasetLock, is_locked
+from desktop_app.core.index import TRASH, Index, Row, open_repaired
+from desktop_app.core.lock import DatasetLock
 from desktop_app.core.progress import ProgressCallback
+from desktop_app.core.reader import reader_view, where_now
+from desktop_app.core.snapshot import IndexSnapshot
 from desktop_app.core.staging import StagedFile, stage_file, stage_image
 from desktop_app.core.undo import Move, Step, UndoStack
 from desktop_app.core.undo_journal import UndoJournal
@@ -89,8 +90,7 @@ class Dataset:
         self.readonly = readonly
         self.ignored: list[tuple[str, str]] = []  # files in the folders that are not usable images
         self._lock = DatasetLock(self.studio_dir / "lock", str(root))
-        self._index: Index | None = None
-        self._private_index_dir: Path | None = None
+        self._index: Index | IndexSnapshot | None = None  # a reader's is a snapshot
         self._write = threading.RLock()
         self._undo = UndoStack()
         self._subscribers: list[Callable[[ChangeEvent], None]] = []
@@ -124,7 +124,8 @@ class Dataset:
 
         The index is brought in line with the folders first: rebuilt when missing or corrupt,
         updated for files moved, added or removed by hand. A read-only open never takes the lock
-        for longer than that repair and never changes the folders.
+        for longer than that repair and never changes the folders; it answers from one committed
+        state of the index, taken when it opens (core/reader.py).
         """
         root = Path(root).expanduser().absolute()
         if not root.is_dir():
@@ -159,7 +160,7 @@ class Dataset:
     def _open_writer(self) -> None:
         self._prepare_studio()
         self._lock.acquire()
-        self._index = self._healthy_index(self.studio_dir / "index.sqlite")
+        self._index = open_repaired(self.studio_dir / "index.sqlite")
         shutil.rmtree(self.studio_dir / "tmp", ignore_errors=True)  # left by a crash
         report = self._reconcile()
         self._undo = UndoStack(journal=UndoJournal(self.index))
@@ -167,30 +168,7 @@ class Dataset:
             self._undo.clear()  # the folders were changed by hand: the history may name files gone
 
     def _open_reader(self) -> None:
-        index_path = self.studio_dir / "index.sqlite"
-        if index_path.exists() and os.access(self.studio_dir, os.W_OK):
-            index = Index(index_path)
-            if index.is_healthy() and reconcile.plan(index, self._folders()).empty:
-                self._index = index
-                return
-            index.close()
-            if not is_locked(self._lock.path):
-                # Nobody writes: repair the index in place for everyone, then let go of the lock.
-                self._lock.acquire()
-                try:
-                    self._index = self._healthy_index(index_path)
-                    self._reconcile()
-                finally:
-                    self._lock.release()
-                return
-            if index.is_healthy():
-                self._index = Index(index_path)  # the writer keeps it current
-                return
-        # A folder we may not write to (or a writer's broken index): index it privately.
-        self._private_index_dir = Path(tempfile.mkdtemp(prefix="hotdog-index-"))
-        self._index = Index(self._private_index_dir / "index.sqlite")
-        self._index.ensure_schema()
-        self._reconcile()
+        self._index, self.ignored = reader_view(self.studio_dir, self._folders(), self._lock)
 
     def _prepare_studio(self) -> None:
         try:
@@ -204,26 +182,9 @@ class Dataset:
         except OSError as error:
             raise DatasetError(f"cannot write to {self.root}: {error.strerror}") from None
 
-    def _healthy_index(self, path: Path) -> Index:
-        """The index at path, or a fresh one when it is not a database (the bad file is kept aside)."""
-        index = Index(path)
-        if path.exists() and not index.is_healthy():
-            index.close()
-            aside = path.with_name(f"index.corrupt-{time.strftime('%Y%m%d-%H%M%S')}.sqlite")
-            log.warning("index %s is damaged; rebuilding it from the folders", path)
-            os.replace(path, aside)
-            for suffix in ("-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            index = Index(path)
-        index.ensure_schema()
-        return index
-
     def _reconcile(self, progress: ProgressCallback | None = None) -> reconcile.ReconcileReport:
         with self._write:
-            todo = reconcile.plan(self.index, self._folders())
-            report = reconcile.ReconcileReport()
-            if not todo.empty:
-                report = reconcile.apply(self.index, self._folders(), todo, progress)
+            report = reconcile.bring_in_line(self.index, self._folders(), progress)
             self.ignored = report.ignored
             if report.changed:
                 self._changed()
@@ -243,9 +204,6 @@ class Dataset:
             self._index.close()
             self._index = None
         self._lock.release()
-        if self._private_index_dir is not None:
-            shutil.rmtree(self._private_index_dir, ignore_errors=True)
-            self._private_index_dir = None
 
     def __enter__(self) -> Dataset:
         return self
@@ -255,7 +213,7 @@ class Dataset:
 
     # -- places ------------------------------------------------------------------------------
     @property
-    def index(self) -> Index:
+    def index(self) -> Index | IndexSnapshot:
         if self._index is None:
             raise DatasetError(f"{self.root} is closed")
         return self._index
@@ -329,13 +287,29 @@ class Dataset:
         """A JPEG thumbnail no larger than size x size, made once and kept in .studio/thumbs/."""
         from desktop_app.core.thumbnails import make_thumbnail
 
-        row = self.index.get(hash)
-        if row is None:
+        if self.index.get(hash) is None:
             raise DatasetError(f"no image {hash[:16]} in {self.root}")
         target = self.thumbs_dir / str(size) / f"{hash[:16]}.jpg"
-        if not target.exists():
-            make_thumbnail(self.folder(row.label) / row.name, target, size)
-        return target
+        for _ in range(3):  # the file can be moved between finding and opening it
+            if target.exists():
+                return target
+            source = self.locate(hash)
+            if source is None:
+                break
+            try:
+                return make_thumbnail(source, target, size)
+            except FileNotFoundError:
+                continue
+        raise DatasetError(f"image {hash[:16]} is no longer in {self.root}")
+
+    def locate(self, hash: str) -> Path | None:
+        """Where the item's file is now, or None when it is gone for good.
+
+        A reader's view is the one it opened with, and a writer may have moved the file since
+        (Item.path is then stale); a writer's own thread may race a label change the same way.
+        """
+        row = self.index.get(hash)
+        return where_now(self._folders(), row.label, row.name) if row is not None else None
 
     def _item(self, row: Row) -> Item:
         label = (row.trashed_from or UNLABELED) if row.label == TRASH else row.label

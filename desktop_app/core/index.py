@@ -6,6 +6,8 @@ thread read while an import thread writes; each thread gets its own connection.
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import threading
 import time
@@ -87,6 +89,9 @@ class Row:
             self.added,
             self.updated,
         )
+
+
+log = logging.getLogger(__name__)
 
 
 def _row(values: tuple) -> Row:
@@ -178,8 +183,8 @@ class Index:
         return [_row(values) for values in cursor]
 
     def all_rows(self) -> list[Row]:
-        """Every row, the trash included."""
-        cursor = self.connection().execute(f"SELECT {_COLUMNS} FROM items")
+        """Every row, the trash included, in the order they were added (one read transaction)."""
+        cursor = self.connection().execute(f"SELECT {_COLUMNS} FROM items ORDER BY added, rowid")
         return [_row(values) for values in cursor]
 
     def get(self, hash: str) -> Row | None:
@@ -248,3 +253,18 @@ class Index:
             "INSERT INTO history(time, action, hash, old_label, new_label) VALUES (?, ?, ?, ?, ?)",
             [(now, action, hash, old, new) for hash, old, new in entries],
         )
+
+
+def open_repaired(path: Path) -> Index:
+    """The index at path, or a fresh one when it is not a database (the bad file is kept aside)."""
+    index = Index(path)
+    if path.exists() and not index.is_healthy():
+        index.close()
+        aside = path.with_name(f"index.corrupt-{time.strftime('%Y%m%d-%H%M%S')}.sqlite")
+        log.warning("index %s is damaged; rebuilding it from the folders", path)
+        os.replace(path, aside)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        index = Index(path)
+    index.ensure_schema()
+    return index

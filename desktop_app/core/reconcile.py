@@ -4,24 +4,41 @@ Runs when a dataset opens. Files moved, added or removed by hand in a file manag
 index or one rebuilt after corruption all come out right, and no label is lost (label = folder).
 Cheap when nothing changed: one directory listing per folder and one query; files are read and
 hashed only when they are new or their size or modification time changed.
+
+A file gone between the listing and its stat (or its reading) is being moved right now, by hand or
+by a writer: the folders are looked at again, a few times with growing pauses, and if they never
+settle the open fails with one line rather than index a half-moved state.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
-from desktop_app.core.errors import BadImage
+from desktop_app.core.errors import BadImage, DatasetError
 from desktop_app.core.hashing import content_hash
 from desktop_app.core.imaging import ImageFacts, probe_bytes, read_bytes
 from desktop_app.core.index import TRASH, Index, Row
 from desktop_app.core.progress import Progress, ProgressCallback, emit
 
 Place = tuple[str, str]  # (label, file name)
+T = TypeVar("T")
+
+SETTLE_ATTEMPTS = 8  # looks at the folders before giving up on them
+SETTLE_PAUSE_S = 0.02  # before the second look; doubled each time (about 2.5 s in all)
+
+
+class Unsettled(Exception):
+    """A file listed a moment ago is gone: someone is moving files in the folders right now."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        super().__init__(str(path))
+        self.path = Path(path)
 
 
 @dataclass(frozen=True)
@@ -55,17 +72,54 @@ class ReconcileReport:
         return bool(self.added or self.moved or self.removed)
 
 
+def bring_in_line(
+    index: Index, folders: dict[str, Path], progress: ProgressCallback | None = None
+) -> ReconcileReport:
+    """Plan and apply, looked at again while files are being moved (DatasetError if they go on)."""
+
+    def once() -> ReconcileReport:
+        todo = plan(index, folders)
+        return ReconcileReport() if todo.empty else apply(index, folders, todo, progress)
+
+    return settled(once)
+
+
+def settled(look: Callable[[], T]) -> T:
+    """look(), again after a pause each time it meets a file being moved; then one line."""
+    pause = SETTLE_PAUSE_S
+    for _ in range(SETTLE_ATTEMPTS - 1):
+        try:
+            return look()
+        except Unsettled:
+            time.sleep(pause)
+            pause *= 2
+    try:
+        return look()
+    except Unsettled as moving:
+        raise DatasetError(
+            f"{moving.path.parent} kept changing while it was read (files being moved by another"
+            " program?); try again when it is done"
+        ) from None
+
+
 def scan(folders: dict[str, Path]) -> dict[Place, OnDisk]:
-    """Every visible file in the class folders and the trash, with its size and mtime."""
+    """Every visible file in the class folders and the trash, with its size and mtime.
+
+    Unsettled when a listed file is gone by the time of its stat.
+    """
     found: dict[Place, OnDisk] = {}
     for label, folder in folders.items():
         for entry in _files(folder):
-            stat = entry.stat()
+            try:
+                stat = entry.stat()
+            except FileNotFoundError:
+                raise Unsettled(entry.path) from None
             found[(label, entry.name)] = OnDisk(stat.st_size, stat.st_mtime)
     return found
 
 
 def plan(index: Index, folders: dict[str, Path]) -> Plan:
+    """What differs; Unsettled while files are being moved (see settled)."""
     on_disk = scan(folders)
     rows = index.all_rows()
     result = Plan()
@@ -96,7 +150,10 @@ def apply(
     todo: Plan,
     progress: ProgressCallback | None = None,
 ) -> ReconcileReport:
-    """Write the plan into the index in one transaction (new files are hashed in a few threads)."""
+    """Write the plan into the index in one transaction (new files are hashed in a few threads).
+
+    Unsettled, before anything is written, when a new file is gone by the time it is read.
+    """
     report = ReconcileReport()
     now = time.time()
     described = _describe_all(folders, todo.new, progress)
@@ -179,6 +236,8 @@ def _describe(path: Path) -> tuple[str, ImageFacts] | str:
         data = read_bytes(path)
         return content_hash(data), probe_bytes(data, path.name)
     except BadImage as error:
+        if not os.path.lexists(path):  # moved since it was listed: not a bad image
+            raise Unsettled(path) from None
         return str(error)
 
 
