@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -70,5 +71,5 @@ def run(args: argparse.Namespace) -> int:
     already = f"; {len(unchanged)} already were" if unchanged else ""
     print(f"{len(moves)} image(s) now {args.label}{already}.")
     if moves:
-        print(f"Take it back with: hotdog-studio undo {args.dataset}")
+        print(f"Take it back with: hotdog-studio undo {shlex.quote(args.dataset)}")
     return 0
