@@ -46,10 +46,16 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 def launch_gui(dataset_path: str | None) -> int:
     app = make_application()
+    from desktop_app.ui.crash_guard import CrashGuard
     from desktop_app.ui.main_window import MainWindow
     from desktop_app.ui.ml_warmup import MlWarmup, backend_title
+    from desktop_app.ui.signal_close import SignalClose
     from desktop_app.ui.startup_probe import install_startup_probe
 
+    # Before the window: a crash while it is built leaves a report too, and a SIGTERM that
+    # early still closes it the normal way once it exists.
+    guard = CrashGuard().start(app)
+    closer = SignalClose(app)
     install_startup_probe(app)  # HOTDOG_STARTUP_PROBE=1 only: time the first paint, then quit
     window = MainWindow(icon=app.windowIcon())
     window.show()
@@ -57,6 +63,8 @@ def launch_gui(dataset_path: str | None) -> int:
         window.session.open_or_create(dataset_path)
     else:
         window.session.reopen_last()
+    guard.attach(window)
+    closer.watch(window)
 
     status = window.device_label
     status.setText(f"Loading {backend_title()}…")
@@ -69,4 +77,6 @@ def launch_gui(dataset_path: str | None) -> int:
     warmup.start()
     code = app.exec()
     warmup.wait()  # the window owns the warm-up thread: it must end before the window goes
+    closer.restore()
+    guard.finish()  # a clean exit: no crash report next time
     return code

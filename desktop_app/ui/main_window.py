@@ -32,6 +32,7 @@ from desktop_app.ui import settings as app_settings
 from desktop_app.ui.clipboard_import import paste
 from desktop_app.ui.dataset_session import DatasetSession
 from desktop_app.ui.import_controller import ImportController
+from desktop_app.ui.notice_banner import NoticeBanner, above
 from desktop_app.ui.welcome_page import WelcomePage
 
 # The views, in tab order (the user's journey: label, train, use). Other views add a line here.
@@ -72,7 +73,8 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.tabs)
-        self.setCentralWidget(self.stack)
+        self.notice = NoticeBanner()  # news such as "closed unexpectedly", until dismissed
+        self.setCentralWidget(above(self.notice, self.stack))
 
         self.device_label = QLabel("")
         self.statusBar().addPermanentWidget(self.device_label)
