@@ -131,3 +131,14 @@ def dataset(tmp_path: Path) -> Iterator[Dataset]:
     opened = Dataset.create(tmp_path / "dataset")
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def x_server():
+    """A real X server (Xvfb) for the real-display tier; skips with how to get one if absent."""
+    from real_display import XServer
+
+    server = XServer()
+    server.start()
+    yield server
+    server.stop()

@@ -39,6 +39,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--epochs", type=int, default=3, help="epochs for the small CNN (default 3)"
     )
+    parser.add_argument(
+        "--gui",
+        action="store_true",
+        help="open the real window on this display and drive a user's whole journey in it",
+    )
+    parser.add_argument(
+        "--shots",
+        type=Path,
+        metavar="DIR",
+        help="with --gui: keep a screenshot of each view in DIR",
+    )
 
 
 class SelfTest:
@@ -188,6 +199,8 @@ def _headless() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.gui:
+        return run_gui(args)
     _headless()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="hotdog-self-test-", ignore_cleanup_errors=True) as tmp:
@@ -203,3 +216,28 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     return 0 if not test.failed else 1
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """The journey in the real window; needs a display (unlike the headless self-test)."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+            print(
+                "error: self-test --gui needs a display (DISPLAY or WAYLAND_DISPLAY)",
+                file=sys.stderr,
+            )
+            return 2
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.*=false")
+    from desktop_app.ui.journey.journey import run_journey
+    from desktop_app.ui.journey.session import journey_application
+
+    with tempfile.TemporaryDirectory(prefix="hotdog-gui-test-", ignore_cleanup_errors=True) as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        shots = args.shots or work / "screenshots"
+        _app, warmup = journey_application(work)
+        code = run_journey(work, shots)
+        warmup.wait()
+        return code

@@ -1,0 +1,343 @@
+"""`hotdog-studio self-test --gui`: a new user's whole journey, in the real window, in-process.
+
+Welcome page, a new dataset through the real dialog, a folder dropped in and labeled by keys,
+undo, a training, ten seconds of video in Live with pause, loop, heatmap, threshold and H/N,
+an image and a folder, tabs switched while the video plays, and the window closed while a video
+plays and again while a training runs. One line per step, then a verdict; the PNGs of each view
+are kept when --shots names a folder. Run it on the display to be checked (xcb, Wayland, ...):
+crashes that only a real display shows (ADR 0006) are what it is for.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.core.errors import StudioError
+from desktop_app.ui.journey import media
+from desktop_app.ui.journey.driver import (
+    JourneyFailure,
+    answer_next_file_dialog,
+    click,
+    drop_files,
+    key,
+    pump,
+    screenshot,
+    wait_until,
+)
+
+PHOTOS_PER_CLASS = 16
+VIDEO_SECONDS = 10  # the issue asks for at least 10 s of verdicts
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+class Journey:
+    def __init__(self, work: Path, shots: Path, out, epochs: int = 10) -> None:
+        self.work, self.shots, self.out, self.epochs = work, shots, out, epochs
+        self.window = None
+        self.truth: dict[str, str] = {}  # content hash -> true label
+        self.verdicts: list[tuple] = []
+        self.failed = self.passed = 0
+        self.video: Path | None = None
+
+    # -- reporting ---------------------------------------------------------------------------
+    def step(self, name: str, action: Callable[[], str | None]) -> None:
+        if self.failed:
+            self._line("skip", name, "an earlier step failed")
+            return
+        started = time.monotonic()
+        try:
+            detail = action()
+        except (JourneyFailure, StudioError) as error:
+            self._line("FAIL", name, str(error))
+            self.failed += 1
+            return
+        except Exception as error:  # a bug: show where, since finding it is the point
+            traceback.print_exc(file=sys.stderr)
+            self._line("FAIL", name, f"{type(error).__name__}: {error}")
+            self.failed += 1
+            return
+        took = f"{time.monotonic() - started:.1f} s"
+        self._line("ok", name, f"{detail}, {took}" if detail else took)
+        self.passed += 1
+
+    def _line(self, status: str, name: str, detail: str) -> None:
+        print(f"{status:<4}  {name} ({detail})", file=self.out, flush=True)
+
+    def shot(self, name: str) -> str:
+        colours = screenshot(self.window, self.shots / f"{name}.png")
+        return f"{name}.png, {colours} colours"
+
+    # -- helpers -----------------------------------------------------------------------------
+    def open_window(self):
+        from desktop_app.ui.launch import app_icon
+        from desktop_app.ui.main_window import MainWindow
+
+        window = MainWindow(icon=app_icon())
+        window.resize(1280, 800)
+        window.show()
+        window.activateWindow()
+        wait_until(window.isVisible, 10, "the window to show")
+        self.window = window
+        self.activate()
+        return window
+
+    def activate(self) -> None:
+        """Keys reach shortcuts only in the active window. Without a window manager (a bare X
+        server) nothing gives the focus back when a dialog closes, so ask for it, as a click on
+        the window would."""
+        self.window.activateWindow()
+        wait_until(self.window.isActiveWindow, 10, "the window to become active")
+
+    def show_tab(self, title: str) -> None:
+        index = list(self.window.views).index(title)
+        key(self.window, getattr(Qt.Key, f"Key_{index + 1}"), CTRL)
+        wait_until(
+            lambda: self.window.tabs.currentWidget() is self.view(title), 5, f"the {title} tab"
+        )
+
+    def view(self, title: str):
+        return self.window.views[title]
+
+    @property
+    def dataset(self):
+        return self.window.session.dataset
+
+    def count(self, label: str) -> int:
+        return self.dataset.counts().get(label, 0)
+
+    # -- the steps ---------------------------------------------------------------------------
+    def welcome_and_new_dataset(self) -> str:
+        window = self.open_window()
+        if window.stack.currentWidget() is not window.welcome:
+            raise JourneyFailure("the first start does not show the welcome page")
+        shot = self.shot("1-welcome")
+        answered = answer_next_file_dialog(self.work / "My hot dogs")
+        click(window.welcome.new_button)
+        wait_until(answered, 20, "the New dataset dialog")
+        self.activate()
+        wait_until(lambda: window.session.dataset is not None, 20, "the new dataset to open")
+        if window.stack.currentWidget() is not window.tabs:
+            raise JourneyFailure("the views did not replace the welcome page")
+        return f"{self.dataset.root.name}; {shot}"
+
+    def import_and_label(self) -> str:
+        from desktop_app.commands._selftest_images import make_pictures
+        from desktop_app.core.hashing import file_hash
+
+        folder = self.work / "Photos from my phone"
+        made = make_pictures(folder, PHOTOS_PER_CLASS)
+        self.truth = {file_hash(p): label for label, paths in made.items() for p in paths}
+        inbox = self.window.label_view.inbox
+        if not drop_files(inbox, [folder]):
+            raise JourneyFailure("the inbox did not take a dropped folder")
+        total = len(self.truth)
+        wait_until(lambda: self.count("unlabeled") == total, 60, f"{total} photos in the inbox")
+        wait_until(lambda: inbox.current in self.truth, 20, "the inbox to show a photo")
+        inbox.setFocus()
+        keys = {"hot_dog": Qt.Key.Key_H, "not_hot_dog": Qt.Key.Key_N}
+        for done in range(total):
+            current = inbox.current
+            key(inbox, keys[self.truth[current]])
+            last = done == total - 1
+            wait_until(lambda c=current, e=last: e or inbox.current != c, 10, "the next photo")
+            if done == 3:  # undo once, as people do, then label it again
+                key(inbox, Qt.Key.Key_Z, CTRL)
+                wait_until(lambda: self.count("unlabeled") == total - 3, 10, "undo")
+                wait_until(lambda c=current: inbox.current == c, 10, "the undone photo back")
+                key(inbox, keys[self.truth[current]])
+        wait_until(lambda: self.count("unlabeled") == 0, 20, "the inbox to empty")
+        labeled = {lb: self.count(lb) for lb in ("hot_dog", "not_hot_dog")}
+        if labeled != {"hot_dog": PHOTOS_PER_CLASS, "not_hot_dog": PHOTOS_PER_CLASS}:
+            raise JourneyFailure(f"labels by key gave {labeled}")
+        return f"{total} photos labeled by key, one undo; {self.shot('2-label')}"
+
+    def train(self) -> str:
+        self.show_tab("Train")
+        view = self.view("Train")
+        backbone = choose_backbone(view, self.epochs)
+        trained = []
+        view.model_trained.connect(trained.append)
+        wait_until(view.train_button.isEnabled, 120, "the Train button (TensorFlow loading)")
+        click(view.train_button)
+        wait_until(lambda: trained, 600, "the training to finish")
+        wait_until(lambda: view.train_button.text() == "Train", 30, "the Train button back")
+        accuracy = trained[-1].metrics.get("val_accuracy")
+        shot = self.shot("3-train")
+        return f"{backbone}, validation accuracy {accuracy:.2f}; {shot}"
+
+    def live_video(self) -> str:
+        self.show_tab("Live")
+        live = self.view("Live")
+        self.video = media.write_clip(self.work)
+        answered = answer_next_file_dialog(self.video)
+        click(live.open_button)
+        wait_until(answered, 20, "the Open file dialog")
+        self.activate()
+        worker = live.ensure_worker()
+        worker.verdict.connect(lambda *v: self.verdicts.append(v))
+        wait_until(lambda: self.verdicts, 120, "the first verdict")
+        first = len(self.verdicts)
+        pump(VIDEO_SECONDS)
+        played = len(self.verdicts) - first
+        labels = {v[0] for v in self.verdicts}
+        if played < VIDEO_SECONDS * 5 or labels != {"hot_dog", "not_hot_dog"}:
+            raise JourneyFailure(f"{played} verdicts in {VIDEO_SECONDS} s, labels {labels}")
+        latency = sorted(v[3] for v in self.verdicts[first:])[int(0.95 * played)]
+        shot = self.shot("4-live")
+        return (
+            f"{self.video.name}: {played / VIDEO_SECONDS:.0f} verdicts/s, "
+            f"p95 latency {latency:.0f} ms; {shot}"
+        )
+
+    def live_controls(self) -> str:
+        live = self.view("Live")
+        click(live.play_button)  # pause
+        wait_until(lambda: live.play_button.text() == "Play", 5, "the video to pause")
+        pump(0.5)
+        paused_at = len(self.verdicts)
+        pump(1.0)
+        if len(self.verdicts) - paused_at > 2:
+            raise JourneyFailure("verdicts kept coming while the video was paused")
+        click(live.play_button)
+        wait_until(lambda: len(self.verdicts) > paused_at + 5, 10, "verdicts after Play")
+        click(live.loop_box)  # loop off: the clip ends
+        finished = []
+        live.source.finished.connect(lambda: finished.append(True))
+        wait_until(lambda: finished, media.CLIP_SECONDS + 10, "the clip to end without loop")
+        click(live.loop_box)
+        click(live.play_button)
+        wait_until(lambda: live.source.playing, 10, "the clip to play again")
+        click(live.heatmap_box)
+        wait_until(lambda: live.picture.heatmap is not None, 60, "the heatmap")
+        heat_shot = self.shot("5-live-heatmap")
+        click(live.heatmap_box)
+        wait_until(lambda: live.picture.heatmap is None, 5, "the heatmap to go")
+        before = live.threshold_box.value()
+        live.threshold_box.setFocus()
+        for _ in range(3):
+            key(live.threshold_box, Qt.Key.Key_Up)
+        wait_until(lambda: abs(live.picture.threshold - (before + 0.15)) < 1e-6, 5, "threshold")
+        live.setFocus()
+        counts = {lb: self.count(lb) for lb in ("hot_dog", "not_hot_dog")}
+        key(live, Qt.Key.Key_H)
+        wait_until(lambda: self.count("hot_dog") == counts["hot_dog"] + 1, 20, "H to add a frame")
+        pump(0.3)  # a later frame, so N adds a different picture
+        key(live, Qt.Key.Key_N)
+        wait_until(
+            lambda: self.count("not_hot_dog") == counts["not_hot_dog"] + 1, 20, "N to add a frame"
+        )
+        return f"pause, loop off and on, heatmap on and off, threshold {live.threshold_box.value():.2f}, H and N added; {heat_shot}"
+
+    def image_then_folder(self) -> str:
+        live = self.view("Live")
+        pictures = sorted((self.work / "Photos from my phone" / "hot_dog").glob("*.jpg"))
+        before = len(self.verdicts)
+        if not drop_files(live, [pictures[0]]):
+            raise JourneyFailure("Live did not take a dropped picture")
+        wait_until(lambda: len(self.verdicts) > before, 30, "a verdict for the picture")
+        if live.source is not None:
+            raise JourneyFailure("the video kept playing under a still picture")
+        folder = self.work / "Photos from my phone" / "not_hot_dog"
+        drop_files(live, [folder])
+        grid = live.folder_grid
+        wanted = len(list(folder.glob("*.jpg")))
+        wait_until(lambda: len(grid.results) == wanted, 60, f"{wanted} verdicts for the folder")
+        shot = self.shot("6-live-folder")
+        return f"{pictures[0].name}: {self.verdicts[-1][0]}; folder of {wanted}; {shot}"
+
+    def tabs_while_playing(self) -> str:
+        live = self.view("Live")
+        drop_files(live, [self.video])
+        wait_until(lambda: live.source is not None and live.source.playing, 20, "the video again")
+        for title in ("Label", "Train", "Live", "Train", "Label", "Live"):
+            self.show_tab(title)
+            pump(0.7)
+        before = len(self.verdicts)
+        wait_until(lambda: len(self.verdicts) > before + 5, 20, "verdicts back in Live")
+        return "Label, Train, Live, Train, Label, Live"
+
+    def close_while_playing(self) -> str:
+        live = self.view("Live")
+        if not live.source or not live.source.playing:
+            raise JourneyFailure("no video playing to close on")
+        return self._close("with a video playing", [live.converter])
+
+    def close_while_training(self) -> str:
+        window = self.open_window()  # a second start: the last dataset reopens, as at launch
+        window.session.reopen_last()
+        wait_until(lambda: window.session.dataset is not None, 20, "the dataset to reopen")
+        self.show_tab("Train")
+        view = self.view("Train")
+        choose_backbone(view, 200)
+        wait_until(view.train_button.isEnabled, 120, "the Train button")
+        click(view.train_button)
+        wait_until(lambda: view.is_training, 30, "the training to start")
+        pump(2)
+        return self._close("mid-training", [view.train_thread])
+
+    def _close(self, when: str, threads: list) -> str:
+        window = self.window
+        window.close()
+        wait_until(lambda: not window.isVisible(), 30, "the window to close")
+        wait_until(lambda: all(t.isFinished() for t in threads), 30, "its threads to end")
+        window.deleteLater()
+        pump(0.2)
+        self.window = None
+        return f"closed {when}, threads ended"
+
+    def run_all(self) -> None:
+        self.step(
+            "welcome page, then a new dataset through the real dialog", self.welcome_and_new_dataset
+        )
+        self.step("a folder dropped in, labeled by keys, undo", self.import_and_label)
+        self.step("a training to the end", self.train)
+        self.step(f"Live: a video plays {VIDEO_SECONDS} s with verdicts", self.live_video)
+        self.step("Live: pause, loop, heatmap, threshold, H and N", self.live_controls)
+        self.step("Live: an image file, then a folder", self.image_then_folder)
+        self.step("tabs switched while the video plays", self.tabs_while_playing)
+        self.step("window closed while a video plays", self.close_while_playing)
+        self.step("window closed while a training runs", self.close_while_training)
+
+
+def choose_backbone(view, epochs: int) -> str:
+    """The default pretrained backbone in fast mode when its weights are here, else the small
+    CNN that needs none (the form, set as a user sets it)."""
+    from desktop_app.ml.backbones import DEFAULT_BACKBONE, get_spec
+    from desktop_app.ml.weights import WeightsMissing, resolve_weights
+
+    panel = view.settings_panel
+    try:
+        resolve_weights(get_spec(DEFAULT_BACKBONE), allow_download=False)
+        name = DEFAULT_BACKBONE
+    except WeightsMissing:
+        name = "small_cnn"
+    panel.select_backbone(name)
+    panel.select_mode("fast")
+    panel.epochs.setValue(epochs)
+    return name
+
+
+def run_journey(work: Path, shots: Path, out=sys.stdout) -> int:
+    """Drive the journey in this process's QApplication; 0 when every step passed."""
+    app = QApplication.instance()
+    app.setQuitOnLastWindowClosed(False)  # the journey opens a second window after the first
+    journey = Journey(work, shots, out)
+    started = time.monotonic()
+    journey.run_all()
+    if journey.window is not None:
+        journey.window.close()
+    verdict = "passed" if not journey.failed else "FAILED"
+    print(
+        f"self-test --gui {verdict} on {app.platformName()}: {journey.passed} ok, "
+        f"{journey.failed} failed ({time.monotonic() - started:.0f} s); screenshots in {shots}",
+        file=out,
+        flush=True,
+    )
+    return 0 if not journey.failed else 1
