@@ -251,3 +251,37 @@ def test_to_qimage_paints_the_same_pixels():
     colour = image.pixelColor(3, 5)
     assert abs(colour.red() - rgb[5, 3, 0]) <= TOLERANCE
     assert abs(colour.blue() - rgb[5, 3, 2]) <= TOLERANCE
+
+
+@pytest.mark.parametrize("container", ["mp4", "avi"])
+def test_frames_a_decoder_delivers_come_out_as_the_pictures_encoded(qtbot, tmp_path, container):
+    """H.264 (YUV 4:2:0) and MJPEG clips played by QMediaPlayer: each frame within a level or
+    two of the picture that was encoded into it."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtMultimedia import QMediaPlayer, QVideoSink
+
+    from desktop_app.commands._mjpeg_avi import write_mjpeg_avi
+    from desktop_app.ui.journey import media
+
+    frames = media.clip_frames()[:60]
+    if container == "mp4":
+        pytest.importorskip("imageio_ffmpeg")
+        clip = media.write_clip(tmp_path)
+    else:
+        clip = write_mjpeg_avi(tmp_path / "clip.avi", frames, fps=media.FPS)
+    sink, player = QVideoSink(), QMediaPlayer()
+    player.setVideoSink(sink)
+    errors: list[float] = []
+
+    def compare(frame: QVideoFrame) -> None:
+        index = round(frame.startTime() / 1e6 * media.FPS)
+        if frame.isValid() and 0 <= index < len(frames):
+            rgb = frame_to_rgb(frame).astype(np.int32)
+            errors.append(float(np.abs(rgb - np.asarray(frames[index], np.int32)).mean()))
+
+    sink.videoFrameChanged.connect(compare)
+    player.setSource(QUrl.fromLocalFile(str(clip)))
+    player.play()
+    qtbot.waitUntil(lambda: len(errors) >= 10, timeout=20000)
+    player.stop()
+    assert max(errors) < 3.0, errors  # a swapped channel or a wrong range is off by tens
