@@ -22,10 +22,14 @@ sysdeps:
 run: $(STAMP)
 	$(PY) -m desktop_app $(ARGS)
 
+# sysdeps again here (a quick check when nothing is missing): a .venv made before the real-display
+# tier existed would otherwise never get Xvfb, and that tier would skip.
 test: $(STAMP)
+	@bash scripts/sysdeps.sh
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
+	@bash scripts/sysdeps.sh
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 self-test: $(STAMP)
