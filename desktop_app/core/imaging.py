@@ -85,6 +85,15 @@ def load_array(path: str | Path, size: int | tuple[int, int] | None = None) -> n
     return np.asarray(rgb, dtype=np.uint8)
 
 
+def squash_array(rgb: np.ndarray, size: int) -> np.ndarray:
+    """HxWx3 uint8 -> size x size x 3, the whole frame squashed as load_array resizes photos
+    (bilinear), so a Live frame or an array reaches the model as training photos did."""
+    if rgb.shape[0] == size and rgb.shape[1] == size:
+        return rgb
+    picture = Image.fromarray(np.ascontiguousarray(rgb[..., :3], dtype=np.uint8))
+    return np.asarray(picture.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0))
+
+
 def probe_bytes(data: bytes, name: str = "image") -> ImageFacts:
     """Validate a file completely and measure it, decoding at 1/8 scale where the format allows.
 

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from desktop_app.core.errors import StudioError
+from desktop_app.core.imaging import squash_array
 from desktop_app.ml.features import decoded_batches
 from desktop_app.ml.forward import compiled_forward
 from desktop_app.ml.metrics import score_index
@@ -27,10 +27,7 @@ PATH_BATCH = 16
 
 def resize_to(image: np.ndarray, size: int) -> np.ndarray:
     """uint8 HxWx3 -> size×size×3 the way training decoded images (bilinear, whole frame)."""
-    if image.shape[0] == size and image.shape[1] == size:
-        return image
-    picture = Image.fromarray(np.ascontiguousarray(image[..., :3], dtype=np.uint8))
-    return np.asarray(picture.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0))
+    return squash_array(image, size)
 
 
 def sidecar_for(model_path: Path) -> dict:

@@ -20,7 +20,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import QVideoFrame
 
 from desktop_app.core.errors import StudioError
-from desktop_app.core.imaging import open_image
+from desktop_app.core.imaging import open_image, squash_array
 from desktop_app.core.mailbox import Mailbox
 from desktop_app.ui.live.frame_pixels import UnsupportedFrame, frame_to_rgb
 
@@ -43,15 +43,23 @@ class Picture:
     image: QImage
     arrived: float
     time_s: float | None = None
+    # Squashed to the model's input size here, in the converter's thread, so the predict
+    # thread only predicts: the two run side by side on two cores. None before a model is known.
+    model_pixels: np.ndarray | None = None
 
 
 def to_qimage(source: QVideoFrame | QImage | Path) -> QImage:
     """A QImage for any frame source; raises StudioError for a file that is not a picture."""
+    return qimage_from_rgb(to_rgb(source)) if not isinstance(source, QImage) else source
+
+
+def to_rgb(source: QVideoFrame | QImage | Path) -> np.ndarray:
+    """HxWx3 uint8 RGB pixels of any frame source."""
     if isinstance(source, QImage):
-        return source
+        return rgb_array(source)
     if isinstance(source, QVideoFrame):
-        return qimage_from_rgb(frame_to_rgb(source))
-    return qimage_from_pil(open_image(source))
+        return frame_to_rgb(source)
+    return np.asarray(open_image(source).convert("RGB"))
 
 
 def qimage_from_pil(image: Image.Image) -> QImage:
@@ -96,6 +104,7 @@ class FrameConverter(QThread):
         self.raw = raw
         self.pictures = pictures
         self.handled = 0  # frames taken and finished with, shown or not
+        self.model_size: int | None = None  # the predicting model's input size, once known
         self._last_frame_error = (
             ""  # a stream of unreadable frames is said once, not 30 times a second
         )
@@ -112,7 +121,7 @@ class FrameConverter(QThread):
 
     def _convert(self, frame: RawFrame) -> None:
         try:
-            image = to_qimage(frame.source)
+            rgb = to_rgb(frame.source)
         except UnsupportedFrame as error:
             if str(error) != self._last_frame_error:
                 self._last_frame_error = str(error)
@@ -122,9 +131,12 @@ class FrameConverter(QThread):
             self.failed.emit(str(error))
             return
         self._last_frame_error = ""
-        if image.isNull():
+        if rgb.size == 0:
             return
-        picture = Picture(frame.frame_id, image, frame.arrived, frame.time_s)
+        image = frame.source if isinstance(frame.source, QImage) else qimage_from_rgb(rgb)
+        size = self.model_size
+        model_pixels = squash_array(rgb, size) if size else None
+        picture = Picture(frame.frame_id, image, frame.arrived, frame.time_s, model_pixels)
         self.pictures.put(picture)
         self.picture_ready.emit(picture)
 

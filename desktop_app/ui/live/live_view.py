@@ -184,6 +184,8 @@ class LiveView(QWidget):
             worker.check_model()
 
     def _on_model_ready(self, path: str) -> None:
+        predictor = self.worker.predictor if self.worker is not None else None
+        self.converter.model_size = getattr(predictor, "input_size", None)
         self.model_note = ""
         if self.isVisible():  # from another tab, a note about this view's model only puzzles
             self.status_message.emit("Live: predicting with the newest model")

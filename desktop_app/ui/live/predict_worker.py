@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QThread, Signal
 
 from desktop_app.core.errors import StudioError
+from desktop_app.core.imaging import squash_array
 from desktop_app.core.mailbox import Mailbox
 from desktop_app.ui.live.frame_convert import Picture, qimage_from_pil, rgb_array
 
@@ -145,7 +146,7 @@ class PredictWorker(QThread):
     def _predict(self, picture: Picture) -> None:
         if self.predictor is None:
             return
-        pixels = rgb_array(picture.image, self.predictor.input_size)
+        pixels = model_input(picture, self.predictor.input_size)
         score = float(self.predictor.predict_image(pixels))
         done = time.monotonic()
         self._recent.append(done)
@@ -168,7 +169,7 @@ class PredictWorker(QThread):
 
     def _heatmap_for_last_picture(self) -> None:
         if self.predictor is not None and self._last_picture is not None:
-            pixels = rgb_array(self._last_picture.image, self.predictor.input_size)
+            pixels = model_input(self._last_picture, self.predictor.input_size)
             self._emit_heatmap(pixels, self._last_picture.frame_id)
 
     def _rate(self, now: float) -> float:
@@ -193,6 +194,14 @@ class PredictWorker(QThread):
                 self.folder_item.emit(result)
                 count += 1
             self.folder_done.emit(count)
+
+
+def model_input(picture: Picture, size: int) -> np.ndarray:
+    """The picture at the model's input size: squashed by the converter already, when it knew it."""
+    pixels = picture.model_pixels
+    if pixels is not None and pixels.shape[:2] == (size, size):
+        return pixels
+    return squash_array(rgb_array(picture.image), size)
 
 
 def _report_bugs(work, *args) -> None:
