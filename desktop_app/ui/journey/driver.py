@@ -61,32 +61,50 @@ def drop_files(widget: QWidget, paths: Iterable[Path]) -> bool:
     return dropped.isAccepted()
 
 
-def answer_next_file_dialog(path: Path, timeout_s: float = 20.0) -> Callable[[], bool]:
+def answer_next_file_dialog(path: Path, timeout_s: float = 60.0) -> Callable[[], bool]:
     """Type path into the next file dialog that opens and press Enter, as a user would.
 
-    Returns a function telling whether the dialog was answered. Works with Qt's own dialog
-    (the journey asks for it: a desktop's native dialog cannot be typed into from here).
+    Returns a function telling whether the dialog was answered (it has closed). Works with Qt's
+    own dialog (the journey asks for it: a desktop's native dialog cannot be typed into from
+    here). A dialog still open a while after Enter (typed into before it was ready) is typed
+    into again; one still open at the deadline is cancelled, so the journey fails, not hangs.
     """
-    answered = {"done": False}
+    state = {"seen_at": None, "typed_at": None, "done": False}
     deadline = time.monotonic() + timeout_s
     timer = QTimer()
 
     def poll() -> None:
-        dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, QFileDialog) and dialog.isVisible():
+        now = time.monotonic()
+        dialog = next(
+            (
+                w
+                for w in QApplication.topLevelWidgets()
+                if isinstance(w, QFileDialog) and w.isVisible()
+            ),
+            None,
+        )
+        if dialog is None:
+            state["done"] = state["typed_at"] is not None
+        elif now > deadline:
+            dialog.reject()
+        elif state["seen_at"] is None:
+            state["seen_at"] = now  # let it settle (its folder is still being read)
+        elif now - state["seen_at"] > 0.3 and now - (state["typed_at"] or 0) > 2.0:
             edit = dialog.findChild(QLineEdit, "fileNameEdit")
             if edit is not None:
+                dialog.activateWindow()
+                edit.setFocus()
                 edit.selectAll()
                 QTest.keyClicks(edit, str(path))
                 QTest.keyClick(edit, Qt.Key.Key_Return)
-                answered["done"] = True
-        if answered["done"] or time.monotonic() > deadline:
+                state["typed_at"] = now
+        if state["done"] or now > deadline + 1:
             timer.stop()
 
     timer.timeout.connect(poll)
     timer.start(100)
     answer_next_file_dialog.timers.append(timer)  # keep it alive while the dialog runs
-    return lambda: answered["done"]
+    return lambda: state["done"]
 
 
 answer_next_file_dialog.timers = []
