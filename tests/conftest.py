@@ -142,3 +142,14 @@ def x_server():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def hidpi_x_server():
+    """An X server with a HiDPI laptop's panel (2800x1800), for the app at twice the scale."""
+    from real_display import HIDPI_SCREEN, XServer
+
+    server = XServer(HIDPI_SCREEN)
+    server.start()
+    yield server
+    server.stop()

@@ -17,12 +17,14 @@ import pytest
 
 HOW_TO_GET_IT = "install it with `sudo apt-get install xvfb` (make test does, as root)"
 SCREEN = "1400x900x24"
+HIDPI_SCREEN = "2800x1800x24"  # a HiDPI laptop's panel, for the app at QT_SCALE_FACTOR=2
 
 
 class XServer:
-    def __init__(self) -> None:
+    def __init__(self, screen: str = SCREEN) -> None:
         self.process: subprocess.Popen | None = None
         self.display = ""
+        self.screen = screen
 
     def start(self) -> None:
         xvfb = shutil.which("Xvfb")
@@ -31,7 +33,7 @@ class XServer:
         read, write = os.pipe()
         # -displayfd: the server picks a free display number and writes it to us when ready.
         self.process = subprocess.Popen(
-            [xvfb, "-displayfd", str(write), "-screen", "0", SCREEN, "-nolisten", "tcp"],
+            [xvfb, "-displayfd", str(write), "-screen", "0", self.screen, "-nolisten", "tcp"],
             pass_fds=(write,),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -73,23 +73,37 @@ def test_a_users_whole_journey_passes_in_the_real_window(x_server, tmp_path):
         assert colours(png) > 50, png.name
 
 
-def test_the_live_and_window_tests_pass_on_xcb(x_server, tmp_path):
-    """The Live view's and the window's own tests, again on the real display."""
-    result = subprocess.run(
+def run_tests_on(server, home: Path, *test_files: str, **env: str):
+    return subprocess.run(
         python_command(
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            str(REPO / "tests" / "test_ui_live.py"),
-            str(REPO / "tests" / "test_ui_window.py"),
+            "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            *(str(REPO / "tests" / name) for name in test_files),
         ),
-        env=x_server.env(tmp_path),
+        env=server.env(home, **env),
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=900,
+    )  # fmt: skip
+
+
+def test_the_live_and_window_tests_pass_on_xcb(x_server, tmp_path):
+    """The Live view's and the window's own tests, again on the real display."""
+    result = run_tests_on(x_server, tmp_path, "test_ui_live.py", "test_ui_window.py")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    assert " passed" in result.stdout and "Fatal Python error" not in output
+
+
+def test_every_view_works_at_twice_the_scale(hidpi_x_server, tmp_path):
+    """At QT_SCALE_FACTOR=2, as on a HiDPI laptop: the window's views and screenshots, and the
+    Train view's results with the relabel buttons of its cards on screen (they were cut off)."""
+    result = run_tests_on(
+        hidpi_x_server,
+        tmp_path,
+        "test_ui_window.py",
+        "test_ui_train.py::test_train_shows_curves_progress_results_history_and_fixes_a_mislabeled_photo",
+        QT_SCALE_FACTOR="2",
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]

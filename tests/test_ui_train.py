@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 from PySide6.QtCore import QPoint, Qt
-from ui_helpers import distinct_colours, isolate_settings
+from ui_helpers import distinct_colours, fully_visible, isolate_settings
 
 from desktop_app.core.dataset import HOT_DOG, NOT_HOT_DOG, Dataset
 from desktop_app.core.progress import Progress
@@ -165,6 +165,9 @@ def test_train_shows_curves_progress_results_history_and_fixes_a_mislabeled_phot
     entry = wrong[0]
     card = results.cards[entry["hash"]]
     qtbot.waitUntil(lambda: card.image.pixmap() is not None and not card.image.pixmap().isNull())
+    # The relabel buttons are on screen, not under the strip's edge (they were, at 2x scale).
+    first = next(iter(results.cards.values()))
+    qtbot.waitUntil(lambda: all(fully_visible(b) for b in first.buttons.values()))
     target = entry["predicted"]
     qtbot.mouseClick(card.buttons[target], Qt.MouseButton.LeftButton)
     assert entry["hash"] not in results.cards

@@ -146,3 +146,8 @@ def wait_loaded(qtbot, window, counts: dict[str, int]) -> None:
     qtbot.waitUntil(
         lambda: all(model(lb).rowCount() == n for lb, n in counts.items()), timeout=10000
     )
+
+
+def fully_visible(widget: QWidget) -> bool:
+    """True when none of the widget is clipped by a parent (a scroll area, the window's edge)."""
+    return widget.isVisible() and widget.visibleRegion().boundingRect() == widget.rect()

@@ -142,6 +142,29 @@ class MisclassifiedCard(QFrame):
         self.image.setPixmap(pixmap)
 
 
+class CardStripScroll(QScrollArea):
+    """The horizontal strip of cards, as tall as a card plus the scroll bar under it.
+
+    A fixed allowance (it was THUMB_PX + 90) cut the relabel buttons off wherever fonts
+    measure taller, at 2x scale for one, and once a narrow window brings the scroll bar in."""
+
+    def __init__(self, strip: QWidget) -> None:
+        super().__init__()
+        self.setWidget(strip)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        content = max(self.widget().sizeHint().height(), THUMB_PX + 70)
+        bar = self.horizontalScrollBar().sizeHint().height()
+        return QSize(super().sizeHint().width(), content + bar + 2 * self.frameWidth())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), self.sizeHint().height())
+
+
 class ResultsPanel(QWidget):
     """Shows one RunRecord's metrics. `relabeled(hash, label)` after a one-click relabel."""
 
@@ -211,13 +234,8 @@ class ResultsPanel(QWidget):
         self.all_right_note.hide()
         self.strip_layout.addWidget(self.all_right_note)
         self.strip_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(self.strip)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumHeight(THUMB_PX + 90)  # a card with its buttons, and the scroll bar
-        scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        scroll = CardStripScroll(self.strip)
+        self.strip_scroll = scroll
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -365,6 +383,8 @@ class ResultsPanel(QWidget):
             self.strip_layout.insertWidget(self.strip_layout.count() - 1, card)
             self.cards[card.hash] = card
             self._load_thumbnail(card)
+        self.strip_scroll.updateGeometry()  # a taller card (a wrapped caption) asks for room
+        self._hold_content_height()
         if not self._pending:
             self._card_timer.stop()
 
