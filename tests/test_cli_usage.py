@@ -161,7 +161,12 @@ class SteadyPredictor:
         return 0.75
 
 
-def test_predict_video_into_a_reader_gone_stops_without_a_traceback(tmp_path, monkeypatch, capfd):
+def test_predict_video_into_a_reader_gone_stops_without_a_traceback(
+    qapp, tmp_path, monkeypatch, capfd
+):
+    # qapp first: predict --video would otherwise make this process a QGuiApplication, and
+    # every widget test after it would abort ("Must construct a QApplication").
+
     from desktop_app.cli import run_command
     from desktop_app.commands._mjpeg_avi import write_mjpeg_avi
     from desktop_app.commands._selftest_images import video_frames
