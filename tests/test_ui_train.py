@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 from PySide6.QtCore import QPoint, Qt
-from ui_helpers import distinct_colours, fully_visible, isolate_settings
+from ui_helpers import distinct_colours, isolate_settings, wait_fully_visible
 
 from desktop_app.core.dataset import HOT_DOG, NOT_HOT_DOG, Dataset
 from desktop_app.core.progress import Progress
@@ -139,6 +139,12 @@ def test_train_shows_curves_progress_results_history_and_fixes_a_mislabeled_phot
     results = view.results
     assert results.accuracy_label.text().endswith("%")
     assert results.per_class.rowCount() == 2
+    # Every column as wide as its header: "Precision" was cut short.
+    for table in (results.per_class, results.confusion):
+        header = table.horizontalHeader()
+        qtbot.waitUntil(
+            lambda h=header: all(h.sectionSize(c) >= h.sectionSizeHint(c) for c in range(h.count()))
+        )
     confusion = results.confusion
     assert confusion.rowCount() == confusion.columnCount() == 2
     counted = sum(
@@ -166,8 +172,11 @@ def test_train_shows_curves_progress_results_history_and_fixes_a_mislabeled_phot
     card = results.cards[entry["hash"]]
     qtbot.waitUntil(lambda: card.image.pixmap() is not None and not card.image.pixmap().isNull())
     # The relabel buttons are on screen, not under the strip's edge (they were, at 2x scale).
+    # A user on a small screen scrolls the results to the card, as this does.
     first = next(iter(results.cards.values()))
-    qtbot.waitUntil(lambda: all(fully_visible(b) for b in first.buttons.values()))
+    for button in first.buttons.values():
+        view.results_scroll.ensureWidgetVisible(button, 0, 0)
+    wait_fully_visible(qtbot, first.buttons.values())
     target = entry["predicted"]
     qtbot.mouseClick(card.buttons[target], Qt.MouseButton.LeftButton)
     assert entry["hash"] not in results.cards

@@ -151,3 +151,27 @@ def wait_loaded(qtbot, window, counts: dict[str, int]) -> None:
 def fully_visible(widget: QWidget) -> bool:
     """True when none of the widget is clipped by a parent (a scroll area, the window's edge)."""
     return widget.isVisible() and widget.visibleRegion().boundingRect() == widget.rect()
+
+
+def clipping_report(widget: QWidget) -> str:
+    """Each ancestor's geometry, size hints and visible part, for a failure that says why."""
+    lines = []
+    while widget is not None:
+        seen = widget.visibleRegion().boundingRect()
+        lines.append(
+            f"{type(widget).__name__}({widget.objectName()!r}) geometry={widget.geometry().getRect()}"
+            f" visible={seen.getRect()} hint={widget.sizeHint().toTuple()}"
+            f" min={widget.minimumSizeHint().toTuple()}/{widget.minimumSize().toTuple()}"
+        )
+        widget = widget.parentWidget()
+    return "\n".join(lines)
+
+
+def wait_fully_visible(qtbot, widgets: Iterable[QWidget], timeout: int = 5000) -> None:
+    """Waits until every widget is on screen; else fails with where each one is cut off."""
+    widgets = list(widgets)
+    try:
+        qtbot.waitUntil(lambda: all(fully_visible(w) for w in widgets), timeout=timeout)
+    except Exception:
+        hidden = [w for w in widgets if not fully_visible(w)]
+        raise AssertionError("cut off:\n" + "\n--\n".join(map(clipping_report, hidden))) from None

@@ -73,6 +73,15 @@ def _fit_height(table: QTableWidget) -> None:
     table.setFixedHeight(table.horizontalHeader().height() + rows + 2 * table.frameWidth())
 
 
+def _fit_width(table: QTableWidget) -> None:
+    """Never narrower than its headers and cells: stretched columns cut "Precision" short."""
+    header = table.horizontalHeader()
+    columns = sum(
+        max(header.sectionSizeHint(c), table.sizeHintForColumn(c)) for c in range(table.columnCount())
+    )
+    table.setMinimumWidth(table.verticalHeader().sizeHint().width() + columns + 2 * table.frameWidth())
+
+
 def _cell(text: str) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -90,6 +99,9 @@ class MisclassifiedCard(QFrame):
         self.label = current_label
         self.setObjectName("misclassifiedCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        # Never squeezed: a narrower card wraps its caption taller than the strip, cutting
+        # the buttons off; the strip scrolls sideways instead.
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(4)
@@ -169,6 +181,7 @@ class ResultsPanel(QWidget):
     """Shows one RunRecord's metrics. `relabeled(hash, label)` after a one-click relabel."""
 
     relabeled = Signal(str, str)
+    height_needed = Signal(int)  # the content's height changed: the view above may make room
 
     def __init__(
         self,
@@ -298,7 +311,9 @@ class ResultsPanel(QWidget):
         """Asks the splitter above for the height the content needs. The layout's own minimum
         undercounts wrapped captions and fixed-height tables, and the card strip, drawn last, was
         cut through its relabel buttons."""
-        self.setMinimumHeight(self.layout().totalSizeHint().height())
+        height = self.layout().totalSizeHint().height()
+        self.setMinimumHeight(height)
+        self.height_needed.emit(height)
 
     def show_architecture(self) -> None:
         from desktop_app.ui.architecture_dialog import ArchitectureDialog
@@ -329,6 +344,7 @@ class ResultsPanel(QWidget):
             self.per_class.setItem(row, 2, _cell(str(values.get("support", "–"))))
         self.per_class.resizeRowsToContents()
         _fit_height(self.per_class)
+        _fit_width(self.per_class)
 
     def _fill_confusion(self, classes: list[str], matrix: list[list[int]]) -> None:
         titles = [label_title(c) for c in classes]
@@ -351,6 +367,7 @@ class ResultsPanel(QWidget):
                 self.confusion.setItem(row, column, item)
         self.confusion.resizeRowsToContents()
         _fit_height(self.confusion)
+        _fit_width(self.confusion)
 
     def _remove_cards(self) -> None:
         self._pending = []

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -139,10 +140,19 @@ class TrainView(QWidget):
         results_frame = QFrame()
         results_layout = QVBoxLayout(results_frame)
         results_layout.addWidget(self.results)
+        # The results scroll where the window is too short for them (a small screen, 2x scale):
+        # whatever the fonts measure, every card's buttons can be reached.
+        self.results_scroll = QScrollArea()
+        self.results_scroll.setWidget(results_frame)
+        self.results_scroll.setWidgetResizable(True)
+        self.results_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.results_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.curves_holder)
-        right.addWidget(results_frame)
+        right.addWidget(self.results_scroll)
+        self._right_splitter = right
+        self.results.height_needed.connect(self._make_room_for_results)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
         right.setSizes([470, 350])  # the plots arrive later; keep their room meanwhile
@@ -251,6 +261,20 @@ class TrainView(QWidget):
             if self._curves is not None or self.isVisible():
                 self.curves.show_runs(runs)  # else drawn by showEvent
             self.results.show_run(runs[0], self.dataset)
+
+    def _make_room_for_results(self, panel_height: int) -> None:
+        """Moves the splitter down so the results fit, as far as the plots' own minimum allows;
+        what still does not fit scrolls."""
+        frame = self.results_scroll.widget()
+        margins = frame.layout().contentsMargins()
+        needed = panel_height + margins.top() + margins.bottom() + 2 * frame.frameWidth()
+        plots, results = self._right_splitter.sizes()
+        total = plots + results
+        if results >= needed or total <= 0:
+            return
+        results = min(needed, total - self.curves_holder.minimumHeight())
+        if results > self._right_splitter.sizes()[1]:
+            self._right_splitter.setSizes([total - results, results])
 
     def _relabel(self, hashes: list[str], label: str) -> None:
         self.session.set_label(hashes, label)
