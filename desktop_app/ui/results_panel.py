@@ -74,12 +74,15 @@ def _fit_height(table: QTableWidget) -> None:
 
 
 def _fit_width(table: QTableWidget) -> None:
-    """Never narrower than its headers and cells: stretched columns cut "Precision" short."""
+    """Never narrower than its headers and cells: stretched columns cut "Precision" short.
+    Stretched columns share the width equally, so each needs the widest one's room."""
     header = table.horizontalHeader()
-    columns = sum(
-        max(header.sectionSizeHint(c), table.sizeHintForColumn(c)) for c in range(table.columnCount())
+    widest = max(
+        (max(header.sectionSizeHint(c), table.sizeHintForColumn(c)) for c in range(header.count())),
+        default=0,
     )
-    table.setMinimumWidth(table.verticalHeader().sizeHint().width() + columns + 2 * table.frameWidth())
+    width = table.verticalHeader().sizeHint().width() + widest * header.count()
+    table.setMinimumWidth(width + 2 * table.frameWidth() + header.count())
 
 
 def _cell(text: str) -> QTableWidgetItem:
