@@ -85,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         "backbone": record.backbone,
         "mode": settings.mode,
         "device": record.device,
+        "runtime": record.runtime,
         "val_accuracy": record.metrics.get("val_accuracy"),
         "train_count": record.metrics.get("train_count"),
         "val_count": record.metrics.get("val_count"),

@@ -74,8 +74,10 @@ def embed_paths(
     batch_size: int = 64,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    pad: bool = True,
 ) -> tuple[np.ndarray, list[int], list[tuple[int, BadImage]]]:
-    """Features of every decodable path: (features, their indices into paths, failures)."""
+    """Features of every decodable path: (features, their indices into paths, failures).
+    pad: fill the last batch up (one compiled shape for Keras; a per-photo runtime needs none)."""
     clock = EtaClock()
     features: list[np.ndarray] = []
     indices: list[int] = []
@@ -86,7 +88,7 @@ def embed_paths(
         if len(good):
             # Pad to a full batch: one compiled shape, no retracing for the last batch.
             padded = batch
-            if len(batch) < batch_size:
+            if pad and len(batch) < batch_size:
                 pad = np.zeros((batch_size - len(batch),) + batch.shape[1:], batch.dtype)
                 padded = np.concatenate([batch, pad])
             features.append(np.asarray(forward(padded), dtype=np.float32)[: len(batch)])
@@ -108,6 +110,7 @@ class FeatureCache:
         self.vectors: dict[str, np.ndarray] = {}
         self.embedded_now = 0  # forward passes the current run needed (new images only)
         self.failed: set[str] = set()  # hashes that would not decode
+        self.runtime: str | None = None  # what embedded the new images this run (None: none)
         if self.path.is_file():
             try:
                 with np.load(self.path, allow_pickle=False) as data:

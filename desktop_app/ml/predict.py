@@ -65,6 +65,13 @@ class Predictor:
         self.backbone: str | None = self.info.get("backbone")
         self._score_column = score_index(self.classes)
         self._forward = compiled_forward(self.model)
+        # Fast-mode models on a CPU: the backbone through XNNPACK, if it agrees with Keras.
+        from desktop_app.ml.fast_predict import xnnpack_forward
+        from desktop_app.ml.litert_backbone import runtime_label
+
+        fast = xnnpack_forward(self.model, self.info, self._forward)
+        self.runtime: str = runtime_label(fast is not None)
+        self._forward = fast or self._forward
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """N×classes probabilities for a uint8 batch (resized here if not at input_size)."""

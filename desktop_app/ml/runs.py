@@ -35,6 +35,7 @@ class RunRecord:
     versions: dict = field(default_factory=dict)
     duration_s: float | None = None
     architecture: list = field(default_factory=list)  # ml/architecture.py rows; [] in older runs
+    runtime: str = ""  # what ran the backbone: "CPU · XNNPACK", "GPU · Keras"; "" in older runs
 
     def to_json(self) -> dict:
         data = asdict(self)

@@ -23,6 +23,7 @@ from desktop_app.ml.backbones import DEFAULT_BACKBONE, BackboneSpec, build_backb
 from desktop_app.ml.callbacks import Curves, ProgressReporter, StopOnCancel
 from desktop_app.ml.devices import describe_device, distribution_scope
 from desktop_app.ml.features import FeatureCache, decoded_batches, embed_paths
+from desktop_app.ml.litert_backbone import KERAS, XNNPACK
 from desktop_app.ml.metrics import evaluate
 from desktop_app.ml.runs import MODEL_FILE, RunRecord, new_run_dir, now_iso, save_record
 from desktop_app.ml.runtime import keras_module
@@ -117,11 +118,15 @@ def train(
         curves = Curves()
         stop = StopOnCancel(cancel)
         embedded = None
+        runtime = None  # XNNPACK or Keras, for the embedding; None: no backbone ran
         warm = False
         finetune_improved = None
         if spec.pretrained:
             backbone.trainable = False
-            cache = _embed_missing(dataset, spec, backbone, size, data, progress, cancel)
+            cache = _embed_missing(
+                dataset, spec, backbone, size, data, progress, cancel, weights=weights
+            )
+            runtime = cache.runtime
             data = _drop_failed(data, cache)
             embedded = cache.embedded_now
             head, warm = _fit_head(
@@ -158,6 +163,7 @@ def train(
     )
     if finetune_improved is not None:
         metrics["finetune_improved"] = finetune_improved
+    metrics["runtime"] = _runtime_used(runtime, spec, settings)
     return _save_run(
         dataset,
         settings,
@@ -172,6 +178,20 @@ def train(
         progress,
         out,
     )
+
+
+def _runtime_used(embedding: str | None, spec: BackboneSpec, settings: TrainSettings) -> str:
+    """'CPU · XNNPACK', 'GPU · Keras', ...: what ran the backbone, for run.json and the results."""
+    from desktop_app.ml.litert_backbone import runtime_label, unavailable_reason
+
+    if not spec.pretrained:
+        return runtime_label(False)
+    if embedding is None:  # every feature was cached: name what this machine embeds with
+        embedding = XNNPACK if unavailable_reason() is None else KERAS
+    label = runtime_label(embedding == XNNPACK)
+    if settings.mode == "finetune":
+        return f"{label}, then Keras to fine-tune"
+    return label
 
 
 def _labeled_data(dataset, settings: TrainSettings) -> _Data:
@@ -197,11 +217,16 @@ def cached_features(
         backbone = _frozen_backbone(spec, weights, size)
         backbone.trainable = False
         data = _Data(list(dataset.classes), list(items), [])
-        return _embed_missing(dataset, spec, backbone, size, data, progress, cancel)
+        return _embed_missing(
+            dataset, spec, backbone, size, data, progress, cancel, weights=weights
+        )
 
 
-def _embed_missing(dataset, spec: BackboneSpec, backbone, size, data: _Data, progress, cancel):
-    """Loads the feature cache and embeds only images it does not hold yet."""
+def _embed_missing(
+    dataset, spec: BackboneSpec, backbone, size, data: _Data, progress, cancel, weights=None
+):
+    """Loads the feature cache and embeds only images it does not hold yet, through XNNPACK
+    where it can run (the cache key does not name the runtime: both give the same features)."""
     cache = FeatureCache(dataset.studio_dir, f"{spec.name}_{size}")
     everything = data.train + data.val
     todo = [it for it in everything if it.hash not in cache.vectors]
@@ -209,13 +234,16 @@ def _embed_missing(dataset, spec: BackboneSpec, backbone, size, data: _Data, pro
     if todo:
         extractor = _extractor_for(spec, backbone, size)
         emit(progress, Progress("embedding", 0, len(todo), message=f"{len(todo)} new images"))
+        fast = _fast_extractor(spec, extractor, size, weights, progress)
+        cache.runtime = XNNPACK if fast is not None else KERAS
         features, indices, failures = embed_paths(
-            extractor.predict_on_batch,
+            fast or extractor.predict_on_batch,
             [it.path for it in todo],
             size,
             batch_size=EMBED_BATCH,
             progress=progress,
             cancel=cancel,
+            pad=fast is None,  # a compiled Keras shape wants full batches; XNNPACK runs per photo
         )
         cache.update([todo[i].hash for i in indices], features)
         cache.failed = {todo[i].hash for i, _ in failures}
@@ -248,6 +276,27 @@ def _extractor_for(spec: BackboneSpec, backbone, size: int):
         if id(backbone) not in _extractors:
             _extractors[id(backbone)] = models.feature_extractor(spec, backbone, size)
         return _extractors[id(backbone)]
+
+
+_fast: dict[str, object] = {}
+
+
+def _fast_extractor(spec: BackboneSpec, extractor, size: int, weights, progress):
+    """The XNNPACK forward pass of the extractor, converted once per machine, checked against
+    Keras once per process; None where it cannot run."""
+    from desktop_app.ml.litert_backbone import fast_forward, flatbuffer_key, unavailable_reason
+
+    if unavailable_reason() is not None:
+        return None
+    key = flatbuffer_key(spec.name, size, weights)
+    with _cache_lock:
+        if key in _fast:
+            return _fast[key]
+    emit(progress, Progress("preparing XNNPACK", 0, 1, message=f"{spec.title} for this CPU"))
+    forward = fast_forward(extractor, key, reference=extractor.predict_on_batch)
+    with _cache_lock:
+        _fast[key] = forward
+    return forward
 
 
 def _drop_failed(data: _Data, cache: FeatureCache) -> _Data:
@@ -505,6 +554,7 @@ def _save_run(
         versions=_versions(),
         duration_s=round(time.monotonic() - started, 3),
         architecture=summarize(inference),
+        runtime=metrics.pop("runtime", ""),
     )
     save_record(record)
     if out is not None:

@@ -58,7 +58,11 @@ class MlWarmup(QThread):
             try:
                 from desktop_app.ml.devices import describe_device
 
+                from desktop_app.ml.litert_backbone import XNNPACK, unavailable_reason
+
                 device = describe_device()
+                if unavailable_reason() is None:  # the frozen backbone will run on XNNPACK
+                    device += f" · {XNNPACK}"
             except ImportError:
                 device = keras.backend.backend()
         except Exception as error:  # no usable TensorFlow: the app still labels photos

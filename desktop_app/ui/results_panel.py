@@ -301,7 +301,8 @@ class ResultsPanel(QWidget):
         status = "" if run.status == "complete" else f" · {run.status}"
         self.accuracy_caption.setText(
             f"validation accuracy ({photos} photos it did not train on){status}\n"
-            f"{run.backbone} · {(run.settings or {}).get('mode', '')} · {run.device}"
+            f"{run.backbone} · {(run.settings or {}).get('mode', '')}"
+            f" · {getattr(run, 'runtime', '') or run.device}"
         )
         # Runs saved before the architecture was recorded have none to show.
         self.architecture_button.setEnabled(bool(getattr(run, "architecture", None)))

@@ -188,7 +188,10 @@ class LiveView(QWidget):
         self.converter.model_size = getattr(predictor, "input_size", None)
         self.model_note = ""
         if self.isVisible():  # from another tab, a note about this view's model only puzzles
-            self.status_message.emit("Live: predicting with the newest model")
+            runtime = getattr(predictor, "runtime", "")
+            self.status_message.emit(
+                "Live: predicting with the newest model" + (f" ({runtime})" if runtime else "")
+            )
         self._refresh_message()
 
     def _on_model_missing(self, reason: str) -> None:
