@@ -30,8 +30,8 @@ def export_model(
             f"Exporting to {fmt} needs the TensorFlow backend (KERAS_BACKEND=tensorflow);"
             f" this run uses {backend_name()}."
         )
-    emit(progress, Progress("exporting", 0, 1, message=fmt))
     predictor = Predictor(model_path)  # refuses unsafe files before anything is written
+    emit(progress, Progress("exporting", 0, 1, message=fmt))  # after: a refusal is its only line
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "keras":
         if out.suffix != ".keras":

@@ -18,6 +18,7 @@ from desktop_app.core.imaging import squash_array
 from desktop_app.ml.features import decoded_batches
 from desktop_app.ml.forward import compiled_forward
 from desktop_app.ml.metrics import score_index
+from desktop_app.ml.model_fit import fitting_classes_and_size
 from desktop_app.ml.runtime import keras_module
 from desktop_app.ml.safety import check_model_file
 
@@ -52,16 +53,11 @@ class Predictor:
             reason = (
                 str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             )
-            raise StudioError(f"Cannot load {self.model_path.name}: {reason}") from None
+            raise StudioError(f"Cannot load {self.model_path.name}: {reason[:300]}") from None
         self.info = sidecar_for(self.model_path)
-        outputs = int(self.model.output_shape[-1])
-        classes = self.info.get("classes") or DEFAULT_CLASSES[:outputs]
-        if len(classes) != outputs:
-            raise StudioError(
-                f"{self.model_path.name}: the sidecar names {len(classes)} classes, the model {outputs}."
-            )
-        self.classes: list[str] = list(classes)
-        self.input_size: int = int(self.model.input_shape[1])
+        self.classes, self.input_size = fitting_classes_and_size(
+            self.model, self.info, self.model_path.name, DEFAULT_CLASSES
+        )
         self.backbone: str | None = self.info.get("backbone")
         self._score_column = score_index(self.classes)
         self._forward = compiled_forward(self.model)
