@@ -451,6 +451,14 @@ class Dataset:
         self._check_label(label)
         self._change("label", [(h, label) for h in hashes])
 
+    def set_labels(self, labels: dict[str, str]) -> None:
+        """Move each item to its own class (hash -> label) as one undoable step: accepting the
+        model's guesses for many photos at once is one Ctrl+Z."""
+        self._require_writer()
+        for label in set(labels.values()):
+            self._check_label(label)
+        self._change("label", list(labels.items()))
+
     def trash(self, hashes: Iterable[str]) -> None:
         """Move items to .studio/trash/ as one undoable step."""
         self._require_writer()

@@ -18,6 +18,7 @@ from desktop_app.core.errors import StudioError
 from desktop_app.core.progress import CancelToken, EtaClock, Progress, ProgressCallback, emit
 from desktop_app.ml import head as head_module
 from desktop_app.ml.backbones import DEFAULT_BACKBONE, get_spec
+from desktop_app.ml.label_check_record import save_check
 from desktop_app.ml.runtime import keras_module
 from desktop_app.ml.split import near_duplicate_groups
 
@@ -118,7 +119,9 @@ def check_labels(
         if p != y[i]
     ]
     suspects.sort(key=lambda s: -s.confidence)
-    return LabelCheck(len(usable), suspects, spec.name, skipped=len(items) - len(usable))
+    result = LabelCheck(len(usable), suspects, spec.name, skipped=len(items) - len(usable))
+    save_check(dataset, result)  # the health check reports it later
+    return result
 
 
 def _folds(items, folds: int) -> np.ndarray:

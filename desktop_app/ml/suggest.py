@@ -1,0 +1,162 @@
+"""What to label next, with the model's guess for each inbox photo, and accepting guesses in bulk.
+
+The order is ml/label_next.py's; this file gathers what it needs: the inbox, the current model's
+guesses (ml/guesses.py), the backbone features and the near-duplicate groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from desktop_app.core.dataset import UNLABELED
+from desktop_app.core.errors import StudioError
+from desktop_app.core.progress import CancelToken, ProgressCallback
+from desktop_app.ml.label_next import guess_reason, label_next_order
+from desktop_app.ml.runs import current_run
+
+ORDERS = ("next", "import")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    hash: str
+    path: str
+    guess: str | None  # the model's class, None without a model (or for a photo it could not read)
+    confidence: float | None  # its probability for that class
+    reason: str
+
+    def to_dict(self) -> dict:
+        confidence = None if self.confidence is None else round(self.confidence, 4)
+        return {
+            "hash": self.hash,
+            "path": self.path,
+            "guess": self.guess,
+            "confidence": confidence,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class Suggestions:
+    order: str
+    suggestions: list[Suggestion]
+    model: str | None  # the id of the run whose model guessed
+    notes: list[str] = field(default_factory=list)  # what the order had to do without
+
+    def above(self, threshold: float) -> list[Suggestion]:
+        """Guesses at least threshold sure, to the 4 decimals shown (so 0.9 accepts a 0.9 shown)."""
+        return [
+            s
+            for s in self.suggestions
+            if s.confidence is not None and round(s.confidence, 4) >= threshold
+        ]
+
+
+def suggest(
+    dataset,
+    order: str = "next",
+    *,
+    backbone: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    allow_download: bool = True,
+) -> Suggestions:
+    """Every inbox photo once, in the order asked for. backbone: whose features order a dataset
+    that has no model yet (default: the default backbone)."""
+    if order not in ORDERS:
+        raise StudioError(f"unknown order {order!r}: use next or import")
+    inbox = dataset.items(UNLABELED)
+    record = current_run(dataset)
+    notes: list[str] = []
+    classes = list(dataset.classes)
+    probabilities = features = None
+    if record is None:
+        notes.append("no model yet: train one to get guesses")
+    elif inbox:
+        from desktop_app.ml.guesses import guess
+
+        guessed = guess(
+            dataset, inbox, record, progress=progress, cancel=cancel, allow_download=allow_download
+        )
+        classes, probabilities, features = guessed.classes, guessed.probabilities, guessed.features
+    if order == "import" or not inbox:
+        picks = [(i, "in import order") for i in range(len(inbox))]
+    else:
+        if features is None:
+            features = _features(dataset, inbox, backbone, notes, progress, cancel, allow_download)
+        picks = _next_order(dataset, inbox, features, probabilities, classes, progress, cancel)
+    model = record.id if record is not None else None
+    suggestions = [_suggestion(inbox[i], i, reason, probabilities, classes) for i, reason in picks]
+    return Suggestions(order, suggestions, model, notes)
+
+
+def _next_order(dataset, inbox, features, probabilities, classes, progress, cancel):
+    from desktop_app.ml.near_duplicates import find_near_duplicates
+
+    found = find_near_duplicates(dataset, inbox, progress=progress, cancel=cancel)
+    group_of = found.group_of()
+    groups = [group_of.get(it.hash, -1 - n) for n, it in enumerate(inbox)]  # unique when alone
+    labeled = sum(dataset.counts()[name] for name in dataset.classes)
+    known = None
+    if probabilities is not None:  # a photo the model could not read counts as a coin toss
+        known = np.nan_to_num(probabilities, nan=1.0 / len(classes))
+    if features is None and known is None:
+        return [
+            (i, "in import order (no features or model to order by)") for i in range(len(inbox))
+        ]
+    picks = label_next_order(features, known, classes, labeled=labeled, groups=groups)
+    return [(pick.index, pick.reason) for pick in picks]
+
+
+def _features(dataset, inbox, backbone, notes, progress, cancel, allow_download):
+    """The inbox's backbone features, embedding what is not cached (training needs them anyway);
+    None, with a note, where no pretrained backbone can run."""
+    from desktop_app.ml.backbones import DEFAULT_BACKBONE, get_spec
+    from desktop_app.ml.training import cached_features
+
+    spec = get_spec(backbone or DEFAULT_BACKBONE)
+    if not spec.pretrained:
+        raise StudioError(f"{spec.title} has no pretrained features to order photos by.")
+    try:
+        cache = cached_features(
+            dataset, spec, inbox, progress=progress, cancel=cancel, allow_download=allow_download
+        )
+    except StudioError as error:
+        if cancel is not None and cancel.cancelled:
+            raise
+        notes.append(f"no features ({error}): in import order")
+        return None
+    features = np.zeros((len(inbox), 0), np.float32)
+    have = [it.hash in cache.vectors for it in inbox]
+    if any(have):
+        dim = len(next(v for v in cache.vectors.values()))
+        rows = [cache.vectors.get(it.hash, np.zeros(dim)) for it in inbox]
+        features = np.stack(rows).astype(np.float32)
+    return features if any(have) else None
+
+
+def _suggestion(item, index: int, reason: str, probabilities, classes) -> Suggestion:
+    row = None if probabilities is None else probabilities[index]
+    if row is None or np.isnan(row).any():
+        if row is not None:
+            reason = f"{reason}; the model could not read it"
+        return Suggestion(item.hash, str(item.path), None, None, reason)
+    best = int(np.argmax(row))
+    if reason == "in import order":
+        reason = f"in import order; {guess_reason(row, classes)}"
+    return Suggestion(item.hash, str(item.path), classes[best], float(row[best]), reason)
+
+
+def accept_above(dataset, suggestions: Suggestions, threshold: float) -> list[Suggestion]:
+    """Labels every suggestion whose guess is at least that sure with its guess, as one undoable
+    step; the ones still in the inbox of a writer's dataset only. Returns those labeled."""
+    if suggestions.model is None:
+        raise StudioError("there is no model yet to accept guesses from: train one first")
+    wanted = [s for s in suggestions.above(threshold) if s.guess in dataset.classes]
+    still = {it.hash for it in dataset.items(UNLABELED)}
+    wanted = [s for s in wanted if s.hash in still]
+    if wanted:
+        dataset.set_labels({s.hash: s.guess for s in wanted})
+    return wanted
