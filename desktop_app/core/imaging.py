@@ -7,6 +7,8 @@ animated files (first frame), and refuses decompression bombs before decoding a 
 from __future__ import annotations
 
 import io
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +39,10 @@ _TRANSPOSE = {
     8: (Image.Transpose.ROTATE_90,),
 }
 _BACKGROUND = (255, 255, 255)
+# ISO-BMFF brands of HEIC/HEIF photos (iPhones): Pillow reads them only with a plugin we do not ship.
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+# Opening a FIFO for reading waits for a writer; O_NONBLOCK returns at once (no-op for files).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,10 @@ def _decoded_rgb(image: Image.Image) -> Image.Image:
 
 
 def orientation_of(image: Image.Image) -> int:
+    # Pillow's PNG getexif() decodes every pixel (an eXIf chunk may follow them): decode here,
+    # outside the try, or a damaged PNG's error is swallowed below and it is stored all black.
+    if image.format == "PNG":
+        image.load()
     try:
         value = image.getexif().get(EXIF_ORIENTATION, 1)
     except Exception:  # a broken EXIF block should not cost the picture
@@ -181,12 +191,21 @@ def read_bytes(path: Path) -> bytes:
     with _reasons(path.name, b""):
         if path.is_dir():
             raise BadImage("a folder, not an image file")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise BadImage(
-                f"{size / 1e6:,.0f} MB is too large for a photo (limit {MAX_FILE_BYTES / 1e6:,.0f} MB)"
-            )
-        return path.read_bytes()
+        with open(os.open(path, _OPEN_FLAGS), "rb") as file:
+            status = os.fstat(file.fileno())
+            if not stat.S_ISREG(status.st_mode):  # a FIFO or device would block or never end
+                raise BadImage("not a regular file (a pipe, socket or device); refused")
+            _check_file_size(status.st_size)
+            data = file.read(MAX_FILE_BYTES + 1)  # a file still growing may pass its stat size
+        _check_file_size(len(data))
+        return data
+
+
+def _check_file_size(size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise BadImage(
+            f"{size / 1e6:,.0f} MB is too large for a photo (limit {MAX_FILE_BYTES / 1e6:,.0f} MB)"
+        )
 
 
 def _check_bytes(data: bytes) -> None:
@@ -218,15 +237,30 @@ def _reasons(name: str, data: bytes) -> Iterator[None]:
     except IsADirectoryError:
         raise BadImage(f"{name}: a folder, not an image file") from None
     except Image.DecompressionBombError:
-        raise BadImage(f"{name}: too many pixels (a decompression bomb?); refused") from None
+        raise BadImage(
+            f"{name}: too many pixels, over the {MAX_PIXELS // 1_000_000} megapixel limit "
+            "(a decompression bomb?); refused"
+        ) from None
     except UnidentifiedImageError:
         if _looks_like_text(data[:512]):
             raise BadImage(f"{name}: a text file, not an image") from None
+        if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
+            raise BadImage(
+                f"{name}: a HEIC/HEIF photo, which this app cannot decode; convert it to JPEG"
+            ) from None
         raise BadImage(f"{name}: not an image, or a format that cannot be read") from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as error:
-        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-        if "truncated" in detail:
-            raise BadImage(f"{name}: truncated or damaged image data") from None
-        raise BadImage(f"{name}: damaged or unreadable image ({detail})") from None
+        raise BadImage(f"{name}: {_why_unreadable(error)}") from None
     except MemoryError:
         raise BadImage(f"{name}: too large to decode in the memory available") from None
+
+
+def _why_unreadable(error: Exception) -> str:
+    if isinstance(error, OSError) and error.errno is not None and error.strerror:
+        return f"cannot be read ({error.strerror})"  # the OS's, not Pillow's: a symlink loop, EIO
+    detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if "truncated" in detail.lower():
+        return "truncated or damaged image data"
+    if "Decompressed data too large" in detail:  # Pillow's 1 MB cap on PNG text chunks
+        return "refused: a text chunk inflates past 1 MB (a decompression bomb?)"
+    return f"damaged or unreadable image ({detail})"

@@ -129,11 +129,11 @@ def import_paths(
                 if item is None:  # trashed since the import began: stage it, so it comes back
                     outcome = _stage_one(path, dataset.staging_dir, frozenset())
                 else:
-                    report.duplicates.append((str(path), item))
+                    report.duplicates.append((_printable(path), item))
             if isinstance(outcome, StagedFile):
-                pending.append((str(path), outcome))
+                pending.append((_printable(path), outcome))
             elif isinstance(outcome, str):
-                report.skipped.append((str(path), outcome))
+                report.skipped.append((_printable(path), outcome))
             done += 1
             now = time.monotonic()
             if len(pending) >= BATCH_SIZE or now - last_flush >= BATCH_SECONDS:
@@ -197,12 +197,22 @@ def _stage_one(
         digest = content_hash(data)
         if digest in known:
             return AlreadyThere(digest)
-        return stage_bytes(data, staging_dir, name=path.name, source=str(path), digest=digest)
+        source = _printable(path)
+        return stage_bytes(data, staging_dir, name=path.name, source=source, digest=digest)
     except BadImage as error:
         return str(error).removeprefix(f"{path.name}: ")
+
+
+def _printable(path: Path) -> str:
+    """The path as text that SQLite, print() and Qt accept: bytes that are not UTF-8 (an old camera
+    card's Latin-1 names) become \\xNN escapes, not surrogates that fail the index write or crash
+    the CLI's report under a strict UTF-8 locale. For the index and the report, which only show it."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _without_dataset(files: list[Path], root: Path) -> list[Path]:
     """Importing a folder that contains the dataset itself must not import the dataset into itself."""
     root = root.resolve()
-    return [f for f in files if root not in f.resolve().parents]
+    # realpath, not Path.resolve(): that raises RuntimeError on a symlink loop (Python 3.11),
+    # which ended the whole import; the looping link is skipped with its reason instead.
+    return [f for f in files if root not in Path(os.path.realpath(f)).parents]
