@@ -1,7 +1,9 @@
 """Untrusted model files (issue #11): every hostile kind in untrusted_models.py is refused with a
 one-line reason, and nothing in it runs, through each way a model gets loaded: `predict` and
-`export` on the command line (subprocesses, as a user runs them) and the Live view. The same tiny
-model unedited is accepted by all three, so a check that refused everything would fail here."""
+`export` on the command line and the Live view. Every kind goes through the commands' own entry
+point in this process (a fresh Python per kind cost minutes), and the first kind of each family
+through the real command in a fresh process too. The same tiny model unedited is accepted by all
+three, so a check that refused everything would fail here."""
 
 from __future__ import annotations
 
@@ -14,7 +16,16 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from untrusted_models import HOSTILE_ARCHIVES, KINDS, Kind, save_base, write_payload
+from untrusted_models import (
+    CODE,
+    HOSTILE_ARCHIVES,
+    KINDS,
+    MISFITS,
+    NOT_ARCHIVES,
+    Kind,
+    save_base,
+    write_payload,
+)
 
 from desktop_app.ml.predict import Predictor
 from desktop_app.ml.safety import check_model_file
@@ -22,6 +33,8 @@ from desktop_app.ml.safety import check_model_file
 REPO = Path(__file__).resolve().parent.parent
 WAIT_MS = 60_000
 IDS = [kind.name for kind in KINDS]
+# One kind of each family also runs through a real process boundary.
+IN_A_FRESH_PROCESS = [CODE[0], NOT_ARCHIVES[0], HOSTILE_ARCHIVES[0], MISFITS[0]]
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +71,28 @@ def made(request, tmp_path, base_model) -> Made:
     return Made(request.param, tmp_path / "untrusted", base_model)
 
 
+@pytest.fixture(params=IN_A_FRESH_PROCESS, ids=[kind.name for kind in IN_A_FRESH_PROCESS])
+def made_for_a_process(request, tmp_path, base_model) -> Made:
+    return Made(request.param, tmp_path / "untrusted", base_model)
+
+
+class Answer:
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def cli_here(made: Made, capsys, monkeypatch, *args) -> Answer:
+    """The command's own entry point in this process, with the payload module importable."""
+    from desktop_app.cli import run_command
+
+    monkeypatch.syspath_prepend(str(made.folder))
+    monkeypatch.chdir(made.folder)
+    capsys.readouterr()
+    code = run_command([*map(str, args)])
+    out, err = capsys.readouterr()
+    return Answer(code, out, err)
+
+
 def cli(made: Made, *args):
     """The real command in a fresh process, where the payload module is importable."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(made.folder), str(REPO)])}
@@ -80,11 +115,22 @@ def assert_one_line_error(made: Made, result) -> None:
     made.assert_refused(lines[0])
 
 
-def test_the_predict_command_refuses_it_in_one_line(made):
+def test_the_predict_command_refuses_it_in_one_line(made, capsys, monkeypatch):
+    assert_one_line_error(
+        made, cli_here(made, capsys, monkeypatch, "predict", made.path, made.image)
+    )
+
+
+def test_the_export_command_refuses_it_in_one_line_and_writes_nothing(made, capsys, monkeypatch):
+    out = made.folder / "exported" / "copy.keras"
+    args = ("export", made.path, "--format", "keras", "--out", out)
+    assert_one_line_error(made, cli_here(made, capsys, monkeypatch, *args))
+    assert not out.parent.exists()
+
+
+def test_the_real_commands_refuse_it_in_a_fresh_process(made_for_a_process):
+    made = made_for_a_process
     assert_one_line_error(made, cli(made, "predict", made.path, made.image))
-
-
-def test_the_export_command_refuses_it_in_one_line_and_writes_nothing(made):
     out = made.folder / "exported" / "copy.keras"
     assert_one_line_error(made, cli(made, "export", made.path, "--format", "keras", "--out", out))
     assert not out.parent.exists()
