@@ -134,7 +134,8 @@ class SelfTest:
             backbone=DEFAULT_BACKBONE, mode="fast", epochs=10, allow_download=False
         )
         record = train(self.dataset, settings)
-        return self._keep_model(DEFAULT_BACKBONE, record)
+        _check_runtime(record.runtime)
+        return f"{self._keep_model(DEFAULT_BACKBONE, record)} · {record.runtime}"
 
     def _keep_model(self, name: str, record) -> str:
         if not Path(record.model_path).is_file():
@@ -187,6 +188,18 @@ class SelfTest:
         self.step("Live pipeline on a video", self.live_pipeline)
         if self.dataset is not None:
             self.dataset.close()
+
+
+def _check_runtime(runtime: str) -> None:
+    """On a CPU the frozen backbone must have run on XNNPACK; a bundle without it is broken."""
+    from desktop_app.core.resources import is_frozen
+    from desktop_app.ml.litert_backbone import XNNPACK, unavailable_reason
+
+    why = unavailable_reason()
+    if why is None and XNNPACK not in runtime:
+        raise StudioError(f"the backbone ran on {runtime}, not XNNPACK (see ml/litert_backbone.py)")
+    if why is not None and is_frozen() and "not installed" in why:
+        raise StudioError(f"the bundle lacks its XNNPACK runtime: {why}")
 
 
 def _headless() -> None:
