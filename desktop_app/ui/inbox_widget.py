@@ -83,6 +83,7 @@ class InboxWidget(QFrame):
         self._skipped: set[str] = set()
         self._recall: list[str] = []  # labeled here lately; shown again if they come back
         self._guesses: dict[str, tuple[str, float]] = {}
+        self._rank: dict[str, int] = {}  # a label-next order (empty: the import order)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._build()
         self.queue.reloaded.connect(self._queue_changed)
@@ -174,12 +175,21 @@ class InboxWidget(QFrame):
         self._skipped.clear()
         self._recall.clear()
         self._guesses.clear()
+        self._rank = {}
         self.prefetch.clear()
         self.queue.set_dataset(dataset)
         self._show_current()
 
     def refresh(self) -> None:
         self.queue.schedule_reload()
+
+    def set_order(self, hashes: list[str]) -> None:
+        """Show the inbox in this order (photos it does not name after, in import order);
+        an empty list: the import order. The first photo of the new order is shown."""
+        self._rank = {h: n for n, h in enumerate(hashes)}
+        self._skipped.clear()
+        self.current = None
+        self._advance()
 
     # -- labeling -------------------------------------------------------------------------
 
@@ -230,6 +240,8 @@ class InboxWidget(QFrame):
 
     def _candidates(self) -> list[str]:
         hashes = [h for h in self.queue.hashes() if h not in self._pending]
+        if self._rank:
+            hashes.sort(key=lambda h: self._rank.get(h, len(self._rank)))  # stable: import order
         fresh = [h for h in hashes if h not in self._skipped]
         if not fresh and hashes:  # everything was skipped: go round again
             self._skipped.clear()

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from desktop_app.ui.dataset_session import DatasetSession
 from desktop_app.ui.gallery_view import THUMB_DISPLAY, GalleryPanel
 from desktop_app.ui.inbox_guesser import InboxGuesser
 from desktop_app.ui.inbox_widget import InboxWidget
+from desktop_app.ui.label_tools import LabelTools
 from desktop_app.ui.thumbnail_cache import ThumbnailCache
 
 HOT_DOG, NOT_HOT_DOG, UNLABELED = "hot_dog", "not_hot_dog", "unlabeled"
@@ -46,9 +47,11 @@ class LabelView(QWidget):
         split.setChildrenCollapsible(False)
         split.setSizes([560, 440])
         self.splitter = split
-        layout = QHBoxLayout(self)
+        self.tools = LabelTools(self)  # order, accept all, near-duplicates, health
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
-        layout.addWidget(split)
+        layout.addWidget(self.tools)
+        layout.addWidget(split, 1)
 
         for target in [self.inbox.drop_target, *(p.drop_target for p in self.galleries.values())]:
             target.files_dropped.connect(self.import_requested)
@@ -74,6 +77,7 @@ class LabelView(QWidget):
     def check_model(self) -> None:
         """A training run finished: guess with the dataset's new current model."""
         self.guesser.check_model()
+        self.tools.refresh()
 
     def _ask_for_guesses(self, _current: str = "") -> None:
         dataset = self.session.dataset

@@ -97,6 +97,8 @@ class MainWindow(QMainWindow):
                     trainer.model_trained.connect(lambda _record, reload=check_model: reload())
         if self.label_view is not None:
             self.label_view.import_requested.connect(self.imports.import_paths)
+            self.view_menu.addSeparator()
+            self.view_menu.addAction("Dataset &Health…", self.label_view.tools.show_health)
 
         self.welcome.new_requested.connect(self.new_dataset)
         self.welcome.open_requested.connect(self.open_dataset)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.progress import Progress
 from desktop_app.ui.results_panel import ResultsPanel
 from desktop_app.ui.runs_list import RunsList
+from desktop_app.ui.split_note import SplitNote
 from desktop_app.ui.style import HOT_DOG_COLOR, NOT_HOT_DOG_COLOR, label_title
 from desktop_app.ui.train_settings_panel import TrainSettingsPanel
 from desktop_app.ui.train_worker import TrainWorker
@@ -83,6 +84,7 @@ class TrainView(QWidget):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setStyleSheet("color: #374151;")
+        self.split_note = SplitNote(session)  # near-duplicates and the validation split
 
         self.train_button = QPushButton("Train")
         self.train_button.setObjectName("trainButton")
@@ -121,6 +123,7 @@ class TrainView(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self._heading("Train a model"))
         left_layout.addWidget(self.summary)
+        left_layout.addWidget(self.split_note)
         left_layout.addWidget(self.settings_panel)
         left_layout.addWidget(self.train_button)
         left_layout.addWidget(self.check_button)
@@ -190,6 +193,7 @@ class TrainView(QWidget):
         return self._curves
 
     def showEvent(self, event) -> None:
+        self.split_note.refresh()
         if self._curves is None:
             runs = self.runs_list.selected_runs()
             if runs and not self.is_training:

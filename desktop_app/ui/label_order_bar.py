@@ -1,0 +1,61 @@
+"""The inbox's order: Label next (ml/label_next.py's order, the photos that teach the model most
+first) or Import order, one combo apart; and why the photo on screen comes now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+ORDERS = [("Label next", "next"), ("Import order", "import")]
+
+
+class LabelOrderBar(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("labelOrderBar")
+        self.combo = QComboBox(objectName="orderCombo")
+        for title, order in ORDERS:
+            self.combo.addItem(title, order)
+        self.combo.setCurrentIndex(1)  # the import order until asked: nothing heavy at open
+        self.combo.setToolTip(
+            "Label next: the photos that teach the model most come first (typical ones before"
+            " any model, then the ones the model is least sure of). Import order: as they came."
+        )
+        self.reason = QLabel(objectName="orderReason")
+        self.reason.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.reason.setStyleSheet("color: #4b5563;")
+        self._reasons: dict[str, str] = {}
+        self._notes = ""
+        self._busy = False
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("Order:"))
+        layout.addWidget(self.combo)
+        layout.addWidget(self.reason, 1)
+
+    @property
+    def order(self) -> str:
+        return str(self.combo.currentData())
+
+    def set_suggestions(self, found: Any) -> None:
+        """ml.suggest.Suggestions for the order shown; their reasons explain the photo on screen."""
+        self._reasons = {s.hash: s.reason for s in found.suggestions} if found else {}
+        self._notes = "; ".join(found.notes) if found and self.order == "next" else ""
+        self._busy = False
+
+    def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        if busy and self.order == "next":
+            self.reason.setText("Working out what to label next…")
+
+    def show_reason(self, current: str) -> None:
+        if self._busy and self.order == "next":
+            return
+        why = self._reasons.get(current, "")
+        if self.order == "import" and not why:
+            why = "in import order"
+        text = f"Next because {why}" if why and self.order == "next" else why.capitalize()
+        # What the order had to do without goes in the tooltip: the line stays one short reason.
+        self.reason.setText(text or self._notes)
+        self.reason.setToolTip("\n".join(t for t in (text, self._notes) if t))

@@ -1,0 +1,123 @@
+"""The row above the Label view: the inbox's order and why the photo on screen is next, Accept
+all above X%, Near-duplicates… and Health…; wired to the view's inbox and the session.
+
+The suggestions (guesses and order) are worked out again when the dataset opens, the order
+changes, photos arrive or a new model is trained; a label only takes its photo off them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from desktop_app.ui.accept_all_bar import AcceptAllBar
+from desktop_app.ui.label_order_bar import LabelOrderBar
+from desktop_app.ui.suggestion_source import SuggestionSource
+
+
+class LabelTools(QWidget):
+    def __init__(self, view: Any) -> None:
+        super().__init__(view)
+        self.setObjectName("labelTools")
+        self.view = view
+        self.session = view.session
+        self.inbox = view.inbox
+        self.source = SuggestionSource(self)
+        self.order_bar = LabelOrderBar(self)
+        self.accept_bar = AcceptAllBar(self.session, self)
+        self.duplicates_button = QPushButton("Near-duplicates…", objectName="duplicatesButton")
+        self.duplicates_button.setToolTip("Groups of near-identical photos, to keep one of each")
+        self.duplicates_button.clicked.connect(self.show_duplicates)
+        self.health_button = QPushButton("Health…", objectName="healthButton")
+        self.health_button.setToolTip("What is wrong with the data, each finding with its photos")
+        self.health_button.clicked.connect(self.show_health)
+        self.message = QLabel(objectName="labelToolsMessage")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.dialogs: dict[str, Any] = {}
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.order_bar, 1)
+        row.addWidget(self.accept_bar)
+        row.addWidget(self.duplicates_button)
+        row.addWidget(self.health_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 4)
+        layout.setSpacing(2)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+
+        self.order_bar.combo.currentIndexChanged.connect(self._order_changed)
+        self.source.ready.connect(self._suggestions_ready)
+        self.source.busy.connect(self.order_bar.set_busy)
+        self.source.failed.connect(lambda text: self.say(f"No suggestions: {text}"))
+        self.accept_bar.message.connect(self.say)
+        self.accept_bar.accepted.connect(lambda _count: self.inbox.setFocus())
+        self.inbox.current_changed.connect(self.order_bar.show_reason)
+        self.inbox.queue.reloaded.connect(self._inbox_reloaded)
+        self.session.opened.connect(lambda _dataset: self.refresh())
+        self.session.closed.connect(self._closed)
+        self.session.changed.connect(self._dataset_changed)
+        if self.session.dataset is not None:
+            self.refresh()
+
+    def refresh(self) -> None:
+        self.source.refresh(self.session.dataset, self.order_bar.order)
+
+    def say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def show_duplicates(self) -> None:
+        from desktop_app.ui.duplicates_dialog import DuplicatesDialog
+
+        self._open("duplicates", DuplicatesDialog)
+
+    def show_health(self) -> None:
+        from desktop_app.ui.health_dialog import HealthDialog
+
+        self._open("health", HealthDialog)
+
+    def _open(self, name: str, kind: type) -> None:
+        if self.session.dataset is None:
+            self.say("Open a dataset first.")
+            return
+        old = self.dialogs.pop(name, None)
+        if old is not None:
+            old.close()
+            old.deleteLater()
+        dialog = kind(self.session, self.view.thumbnails, self.window())
+        self.dialogs[name] = dialog
+        dialog.show()
+        dialog.start()
+
+    def _order_changed(self, _index: int) -> None:
+        if self.order_bar.order == "import":
+            self.inbox.set_order([])
+        self.inbox.setFocus()  # H, N and S label at once, not search the combo
+        self.refresh()
+
+    def _suggestions_ready(self, found: Any) -> None:
+        self.order_bar.set_suggestions(found)
+        self.accept_bar.set_suggestions(found)
+        if found.order == "next":
+            self.inbox.set_order([s.hash for s in found.suggestions])
+        self.order_bar.show_reason(self.inbox.current or "")
+
+    def _inbox_reloaded(self) -> None:
+        self.accept_bar.set_inbox(self.inbox.queue.hashes())
+
+    def _dataset_changed(self, kind: str, _hashes: list) -> None:
+        if kind in ("added", "rebuilt"):  # new photos need a guess and a place in the order
+            self.refresh()
+
+    def _closed(self) -> None:
+        self.source.forget()
+        for dialog in self.dialogs.values():
+            dialog.close()
+        self.dialogs.clear()
+        self.accept_bar.set_suggestions(None)
+        self.order_bar.set_suggestions(None)
+        self.say("")
