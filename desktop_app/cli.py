@@ -11,12 +11,14 @@ import contextlib
 import difflib
 import importlib
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
 from desktop_app import __version__
 from desktop_app.commands import COMMANDS
 from desktop_app.core.errors import Cancelled, StudioError
+from desktop_app.core.write_errors import explain
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,6 +97,12 @@ def _dispatch(argv: list[str]) -> int:
         return 1
     except StudioError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except (OSError, sqlite3.OperationalError) as error:
+        message = explain(error)  # a full disk or a read-only folder: one line, not a traceback
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from desktop_app.core import reconcile
+from desktop_app.core import reconcile, writable
 from desktop_app.core.durable import sync_dirs, sync_file
-from desktop_app.core.errors import DatasetError
+from desktop_app.core.errors import DatasetError, DatasetReadOnly
 from desktop_app.core.index import TRASH, Index, Row, open_repaired
 from desktop_app.core.lock import DatasetLock
 from desktop_app.core.progress import ProgressCallback
@@ -158,6 +158,12 @@ class Dataset:
         )
 
     def _open_writer(self) -> None:
+        # Asked first, so a read-only folder says so in one line (the window then opens a reader).
+        reason = writable.unwritable_reason(
+            self.studio_dir if self.studio_dir.is_dir() else self.root
+        )
+        if reason is not None:
+            raise DatasetReadOnly(f"{self.root} is read-only ({reason})")
         self._prepare_studio()
         self._lock.acquire()
         self._index = open_repaired(self.studio_dir / "index.sqlite")
@@ -198,6 +204,16 @@ class Dataset:
             self._undo.clear()  # the history may name files that are gone
             self._notify([ChangeEvent("rebuilt", ())])
         return report.changed
+
+    def snapshot(self) -> Dataset:
+        """A read-only view of this moment, for a long reader beside this writer (a training):
+        its items and fingerprint stay those it started with while labeling goes on."""
+        view = Dataset(self.root, self.classes, readonly=True)
+        with self._write:  # between two changes, never halfway through one
+            index = self.index
+            view._index = IndexSnapshot.take(index) if isinstance(index, Index) else index
+            view.ignored = list(self.ignored)
+        return view
 
     def close(self) -> None:
         if self._index is not None:

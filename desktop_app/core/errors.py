@@ -22,3 +22,7 @@ class Cancelled(StudioError):
 
     def __init__(self, message: str = "Cancelled.") -> None:
         super().__init__(message)
+
+
+class DatasetReadOnly(DatasetError):
+    """The dataset's folder cannot be written to (a read-only disk or permissions)."""

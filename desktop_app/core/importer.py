@@ -22,6 +22,7 @@ from desktop_app.core.imaging import read_bytes
 from desktop_app.core.progress import CancelToken, EtaClock, Progress, ProgressCallback, emit
 from desktop_app.core.staging import IMAGE_EXTENSIONS, StagedFile, stage_bytes
 from desktop_app.core.undo import Move, Step
+from desktop_app.core.write_errors import DiskFull
 
 BATCH_SIZE = 128  # files per index transaction
 BATCH_SECONDS = 0.5  # ... or sooner, so the window shows new images while a long import runs
@@ -145,6 +146,9 @@ def import_paths(
                 )
         report.cancelled = cancel is not None and cancel.cancelled
         flush()
+    except DiskFull:
+        flush()  # the copies staged before the disk filled cost no more space: keep them
+        raise
     finally:
         for _path, staged in pending:  # an error mid-batch: leave nothing half-imported
             staged.temp_path.unlink(missing_ok=True)
@@ -180,7 +184,8 @@ def _staged_in_order(
             for _path, future in in_flight:
                 future.cancel()
             for _path, future in in_flight:
-                if not future.cancelled():
+                # exception(): one that failed too (a full disk fails them all) ends no clean-up
+                if not future.cancelled() and future.exception() is None:
                     outcome = future.result()
                     if isinstance(outcome, StagedFile):
                         outcome.temp_path.unlink(missing_ok=True)

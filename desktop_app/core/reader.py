@@ -10,12 +10,11 @@ where the dataset cannot be written to (or the writer's index is damaged).
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
-from desktop_app.core import reconcile
+from desktop_app.core import reconcile, writable
 from desktop_app.core.errors import DatasetLocked
 from desktop_app.core.index import Index, open_repaired
 from desktop_app.core.lock import DatasetLock, is_locked
@@ -28,7 +27,8 @@ View = tuple[IndexSnapshot, Ignored]
 def reader_view(studio_dir: Path, folders: dict[str, Path], lock: DatasetLock) -> View:
     """The snapshot a read-only Dataset answers from, and the files left out of it."""
     index_path = studio_dir / "index.sqlite"
-    if index_path.exists() and os.access(studio_dir, os.W_OK):
+    # Tried, not os.access: root passes that on a folder it was told not to write (chmod a-w).
+    if index_path.exists() and writable.unwritable_reason(studio_dir) is None:
         # Looked at again when files move under the scan: a writer may have just opened.
         view = reconcile.settled(lambda: _shared_view(index_path, folders, lock))
         if view is not None:

@@ -17,6 +17,7 @@ from PIL import Image
 from desktop_app.core.durable import sync_file
 from desktop_app.core.hashing import content_hash
 from desktop_app.core.imaging import ImageFacts, open_image_bytes, probe_bytes, read_bytes
+from desktop_app.core.write_errors import disk_full
 
 # Formats that keras.utils.image_dataset_from_directory reads, and the extension each is stored with.
 KEPT_FORMATS = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "GIF": ".gif", "BMP": ".bmp"}
@@ -113,7 +114,14 @@ def _write_staged(
         with os.fdopen(fd, "wb") as file:
             file.write(data)
             sync_file(file)  # in the worker thread, before the dataset renames it into place
-    except BaseException:
+    except BaseException as error:
         os.unlink(temp)
+        full = (
+            disk_full(error, f"the dataset's copy of {source or 'the picture'}")
+            if isinstance(error, OSError)
+            else None
+        )
+        if full is not None:  # the one line a user can act on, not errno 28 from deep inside
+            raise full from None
         raise
     return StagedFile(digest, ext, Path(temp), len(data), facts, source)

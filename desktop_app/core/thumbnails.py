@@ -11,10 +11,33 @@ from PIL import Image
 
 from desktop_app.core.errors import BadImage
 from desktop_app.core.imaging import MAX_PIXELS, orient, orientation_of, to_rgb
+from desktop_app.core.write_errors import disk_full
 
 
 def make_thumbnail(source: Path, target: Path, size: int) -> Path:
     """Write a JPEG of source no larger than size x size to target, atomically; returns target.
+
+    A full disk raises DiskFull and leaves no part-written file behind.
+    """
+    data = render_thumbnail(source, size)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Unique temporary name: two threads asking for the same thumbnail must not collide.
+        fd, temporary = tempfile.mkstemp(prefix=target.stem, suffix=".part", dir=target.parent)
+    except OSError as error:
+        raise disk_full(error, f"a thumbnail in {target.parent}") or error from None
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)  # no .part left in thumbs/ by a failed write
+        raise disk_full(error, f"a thumbnail in {target.parent}") or error from None
+    return target
+
+
+def render_thumbnail(source: Path, size: int) -> bytes:
+    """The thumbnail's JPEG bytes, made in memory (shown as is when the disk cannot keep it).
 
     JPEGs are decoded at a reduced scale (draft), so a thumbnail costs a fraction of a full decode.
     """
@@ -29,10 +52,4 @@ def make_thumbnail(source: Path, target: Path, size: int) -> Path:
     picture.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=2.0)
     buffer = io.BytesIO()
     picture.save(buffer, "JPEG", quality=85)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Unique temporary name: two threads asking for the same thumbnail must not collide.
-    fd, temporary = tempfile.mkstemp(prefix=target.stem, suffix=".part", dir=target.parent)
-    with os.fdopen(fd, "wb") as file:
-        file.write(buffer.getvalue())
-    os.replace(temporary, target)
-    return target
+    return buffer.getvalue()

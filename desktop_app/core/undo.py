@@ -13,6 +13,8 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from desktop_app.core.write_errors import explain
+
 if TYPE_CHECKING:
     from desktop_app.core.undo_journal import UndoJournal
 
@@ -93,5 +95,9 @@ class UndoStack:
             return
         try:
             change(self._journal)
-        except Exception:
-            log.exception("could not save the undo history")
+        except Exception as error:
+            full = explain(error)
+            if full is None:
+                log.exception("could not save the undo history")
+            else:  # no traceback: the user has the one line of the write that failed first
+                log.info("could not save the undo history: %s", full)

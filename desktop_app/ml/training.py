@@ -16,6 +16,8 @@ import numpy as np
 
 from desktop_app.core.errors import StudioError
 from desktop_app.core.progress import CancelToken, Progress, ProgressCallback, emit
+from desktop_app.core.writable import unwritable_reason
+from desktop_app.core.write_errors import disk_full
 from desktop_app.ml import head as head_module
 from desktop_app.ml import model as models
 from desktop_app.ml.architecture import summarize
@@ -101,6 +103,11 @@ def train(
     settings.check()
     started = time.monotonic()
     spec = get_spec(settings.backbone)
+    # The window's writer keeps labeling meanwhile: train on, and fingerprint, one moment of it.
+    dataset = dataset.snapshot() if not getattr(dataset, "readonly", True) else dataset
+    unwritable = unwritable_reason(Path(dataset.studio_dir))
+    if unwritable is not None:  # refused now, not after an hour's training that cannot be saved
+        raise StudioError(f"{dataset.root} is read-only ({unwritable}): a model cannot be saved")
     data = _labeled_data(dataset, settings)
     keras = keras_module()
     keras.utils.set_random_seed(settings.seed)
@@ -533,6 +540,31 @@ def _save_run(
 ):
     emit(progress, Progress("saving", 0, 1))
     run_id, run_dir = new_run_dir(dataset)
+    try:
+        record = _write_run(
+            dataset, settings, spec, size, data, inference, metrics, curves, stop, started, run_dir
+        )
+    except BaseException as error:
+        # A full disk (or a Stop at the worst moment): no half-written run is left to list.
+        shutil.rmtree(run_dir, ignore_errors=True)
+        full = (
+            disk_full(error, f"the trained model in {run_dir.parent}")
+            if isinstance(error, OSError)
+            else None
+        )
+        if full is not None:
+            raise full from None
+        raise
+    if out is not None:
+        export_copy(record, Path(out))
+    emit(progress, Progress("saving", 1, 1, message=str(record.model_path)))
+    return record
+
+
+def _write_run(
+    dataset, settings, spec, size, data, inference, metrics, curves, stop, started, run_dir
+):
+    run_id = run_dir.name
     model_path = run_dir / MODEL_FILE
     partial = run_dir / "model.partial.keras"
     inference.save(partial)
@@ -557,9 +589,6 @@ def _save_run(
         runtime=metrics.pop("runtime", ""),
     )
     save_record(record)
-    if out is not None:
-        export_copy(record, Path(out))
-    emit(progress, Progress("saving", 1, 1, message=str(model_path)))
     return record
 
 

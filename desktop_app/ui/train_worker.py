@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop_app.core.errors import Cancelled, StudioError
 from desktop_app.core.progress import CancelToken, Progress
+from desktop_app.core.write_errors import explain
 
 
 class TrainWorker(QObject):
@@ -75,8 +76,10 @@ class TrainWorker(QObject):
         except StudioError as error:
             self.failed.emit(str(error))
         except Exception as error:  # a bug: keep the window alive and say what broke
-            traceback.print_exc()
+            message = explain(error)  # a full disk while saving is no bug: its one line
+            if message is None:
+                traceback.print_exc()
             what = "Checking labels" if self.job == "check" else "Training"
-            self.failed.emit(f"{what} failed: {type(error).__name__}: {error}")
+            self.failed.emit(message or f"{what} failed: {type(error).__name__}: {error}")
         else:
             self.finished.emit(record)

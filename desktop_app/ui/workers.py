@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slo
 
 from desktop_app.core.errors import StudioError
 from desktop_app.core.progress import CancelToken, Progress
+from desktop_app.core.write_errors import explain
 
 
 class _TaskSignals(QObject):
@@ -34,8 +35,10 @@ class _Task(QRunnable):
         except StudioError as error:
             self.signals.failed.emit(str(error))
         except Exception as error:  # a bug: keep the app alive, say what happened
-            traceback.print_exc()
-            self.signals.failed.emit(f"{type(error).__name__}: {error}")
+            message = explain(error)  # a full disk is no bug: its one line, no traceback
+            if message is None:
+                traceback.print_exc()
+            self.signals.failed.emit(message or f"{type(error).__name__}: {error}")
         else:
             self.signals.done.emit(result)
 
@@ -108,8 +111,10 @@ class ImportWorker(QObject):
         except StudioError as error:
             self.failed.emit(str(error))
         except Exception as error:
-            traceback.print_exc()
-            self.failed.emit(f"Import failed: {type(error).__name__}: {error}")
+            message = explain(error)  # a full disk mid-import: what was stored so far stays
+            if message is None:
+                traceback.print_exc()
+            self.failed.emit(message or f"Import failed: {type(error).__name__}: {error}")
         else:
             self.finished.emit(report)
 
