@@ -10,9 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
-from desktop_app.core.errors import DatasetLocked, StudioError
+from desktop_app.core import presence
+from desktop_app.core.errors import DatasetLocked, DatasetReadOnly, StudioError
 from desktop_app.ui import settings as app_settings
 from desktop_app.ui.workers import run_in_pool
 
@@ -24,6 +25,11 @@ class DatasetSession(QObject):
     failed = Signal(str, str)  # title, one-line message: an open or create went wrong
     recent_changed = Signal()
     history_moved = Signal()  # an undo or redo was asked for (it runs after the edits before it)
+    notice = Signal(str)  # a line that stays (the banner): opened read-only, the folder is gone
+    refused = Signal(str)  # a one-line status message: a change a read-only dataset cannot take
+    lost = Signal(str)  # the folder went away while open (emitted just before closed)
+
+    PRESENCE_CHECK_MS = 1000
 
     # Carries change events across threads; queued because the session lives on the GUI thread.
     _change_arrived = Signal(object, str, list)
@@ -37,6 +43,11 @@ class DatasetSession(QObject):
         # Edits (label, trash, undo, redo) run one at a time, in order, off the GUI thread.
         self._edits = QThreadPool(self)
         self._edits.setMaxThreadCount(1)
+        self._opened_as: presence.Identity | None = None
+        # A USB drive pulled out shows within a second, even if the user touches nothing.
+        self._presence = QTimer(self)
+        self._presence.setInterval(self.PRESENCE_CHECK_MS)
+        self._presence.timeout.connect(self.still_there)
 
     # -- opening and closing -------------------------------------------------------------
 
@@ -49,8 +60,13 @@ class DatasetSession(QObject):
         from desktop_app.core.dataset import Dataset
 
         root = Path(path).expanduser()
+        readonly = None
         try:
-            dataset = Dataset.create(root) if create else Dataset.open(root)
+            try:
+                dataset = Dataset.create(root) if create else Dataset.open(root)
+            except DatasetReadOnly as error:  # look, without changing anything
+                readonly = f"Opened read-only: {error}. Labeling, importing and training are off."
+                dataset = Dataset.open(root, readonly=True)
         except DatasetLocked as error:
             self._fail("Dataset in use", f"{error}")
             return False
@@ -62,11 +78,15 @@ class DatasetSession(QObject):
             return False
         self.close()
         self.dataset = dataset
+        self._opened_as = presence.identity(dataset.root)
+        self._presence.start()
         self.last_error = None
         self._listener = lambda event, ds=dataset: self._on_dataset_event(ds, event)
         dataset.subscribe(self._listener)
         self._remember(dataset.root)
         self.opened.emit(dataset)
+        if readonly is not None:
+            self.notice.emit(readonly)
         return True
 
     def create(self, path: str | Path) -> bool:
@@ -81,6 +101,7 @@ class DatasetSession(QObject):
     def close(self) -> None:
         if self.dataset is None:
             return
+        self._presence.stop()
         self._edits.waitForDone()
         dataset, self.dataset = self.dataset, None
         if self._listener is not None:
@@ -88,6 +109,28 @@ class DatasetSession(QObject):
             self._listener = None
         dataset.close()
         self.closed.emit()
+
+    def still_there(self) -> bool:
+        """False (after closing the dataset, with lost() saying why) once its folder is gone."""
+        if self.dataset is None:
+            return False
+        reason = presence.gone_reason(self.dataset.root, self._opened_as)
+        if reason is None:
+            return True
+        self.last_error = reason
+        self.lost.emit(reason)  # the window stops its imports first
+        self.notice.emit(reason)
+        self.close()  # no writer left behind on a folder that is not there
+        return False
+
+    def writable(self) -> bool:
+        """True when a change may be made; otherwise refused() says why in one line."""
+        if not self.still_there():
+            return False
+        if self.dataset.readonly:
+            self.refused.emit(f"{self.dataset.root.name} is open read-only: nothing can be changed")
+            return False
+        return True
 
     def reopen_last(self) -> bool:
         last = app_settings.settings().value(app_settings.LAST_KEY, "")
@@ -101,15 +144,19 @@ class DatasetSession(QObject):
         self, change: Callable[[Any], Any], on_done: Callable[[Any], None] | None = None
     ) -> None:
         """Run change(dataset) on the edit thread, after every edit asked for before it."""
-        dataset = self.dataset
-        if dataset is None:
+        if not self.writable():
             return
+        dataset = self.dataset
         run_in_pool(
             lambda: change(dataset),
             on_done,
-            lambda message: self._fail("Could not change the dataset", message),
+            lambda message: self._edit_failed(dataset, message),
             pool=self._edits,
         )
+
+    def _edit_failed(self, dataset: Any, message: str) -> None:
+        if dataset is self.dataset and self.still_there():  # a gone folder says so instead
+            self._fail("Could not change the dataset", message)
 
     def set_label(self, hashes: list[str], label: str) -> None:
         if hashes:

@@ -84,6 +84,8 @@ class ImportController(QObject):
     def import_paths(self, paths: list[str | Path], label: str) -> None:
         if self.session.dataset is None or not paths:
             return
+        if not self.session.writable():  # read-only, or its folder gone: says so in one line
+            return
         self._queue.append(([Path(p) for p in paths], label))
         if not self.busy:
             self._start_next()

@@ -195,7 +195,7 @@ class InboxWidget(QFrame):
 
     def label_current(self, label: str) -> None:
         hash_ = self.current
-        if hash_ is None:
+        if hash_ is None or not self.session.writable():  # refused: the photo stays on screen
             return
         self._pending.add(hash_)
         self._recall = [h for h in self._recall if h != hash_][-RECALL_MEMORY + 1 :] + [hash_]

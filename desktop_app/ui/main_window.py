@@ -97,6 +97,8 @@ class MainWindow(QMainWindow):
                     trainer.model_trained.connect(lambda _record, reload=check_model: reload())
         if self.label_view is not None:
             self.label_view.import_requested.connect(self.imports.import_paths)
+            thumbnails = self.label_view.thumbnails  # "The disk is full" while thumbnailing
+            thumbnails.problem.connect(lambda text: self.statusBar().showMessage(text, 8000))
             self.view_menu.addSeparator()
             self.view_menu.addAction("Dataset &Health…", self.label_view.tools.show_health)
 
@@ -106,6 +108,10 @@ class MainWindow(QMainWindow):
         self.session.opened.connect(self._dataset_opened)
         self.session.closed.connect(self._dataset_closed)
         self.session.failed.connect(self.show_problem)
+        self.session.notice.connect(self._show_notice)
+        self.session.refused.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.session.lost.connect(self._dataset_lost)
+        self._session_notice = ""  # the banner's line when the session put it there
         self.session.recent_changed.connect(self._refresh_recent)
         self._refresh_recent()
         self._dataset_closed()
@@ -306,8 +312,12 @@ class MainWindow(QMainWindow):
     def _dataset_opened(self, dataset: Any) -> None:
         self.setWindowTitle(f"{dataset.root.name} — {app_settings.APPLICATION}")
         self.stack.setCurrentWidget(self.tabs)
-        for action in self.dataset_actions:
-            action.setEnabled(True)
+        writes = [self.import_files_action, self.import_folder_action, self.paste_action,
+                  self.undo_action, self.redo_action, self.delete_action]  # fmt: skip
+        for action in self.dataset_actions:  # a read-only dataset can be looked at, not changed
+            action.setEnabled(not (dataset.readonly and action in writes))
+        if self.notice.isVisible() and self.notice.label.text() == self._session_notice:
+            self.notice.hide()  # the last dataset's news (read-only, gone) is not this one's
         if self.label_view is not None:
             self.label_view.inbox.setFocus()
         self.statusBar().showMessage(f"Opened {dataset.root}", 5000)
@@ -320,6 +330,15 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.welcome)
         for action in self.dataset_actions:
             action.setEnabled(False)
+
+    def _show_notice(self, text: str) -> None:
+        self._session_notice = text
+        self.notice.show_text(text)
+
+    def _dataset_lost(self, _reason: str) -> None:
+        """The folder went away: stop the import writing there before the dataset closes."""
+        self.imports.cancel()
+        self.imports.wait(5000)
 
     def _about(self) -> None:
         QMessageBox.about(

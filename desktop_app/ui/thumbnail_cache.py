@@ -14,6 +14,9 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
+from desktop_app.core.thumbnails import render_thumbnail
+from desktop_app.core.write_errors import DiskFull
+
 THUMB_SIZE = 128  # pixels of the cached thumbnail files asked of the dataset
 
 
@@ -30,6 +33,7 @@ class _Drain(QRunnable):
 
 class ThumbnailCache(QObject):
     ready = Signal(str)  # hash whose pixmap is now in the cache
+    problem = Signal(str)  # one line, once until it clears: "The disk is full: ..."
     _loaded = Signal(str, QImage)
 
     def __init__(
@@ -44,6 +48,7 @@ class ThumbnailCache(QObject):
         self._lock = threading.Lock()
         self._running = 0  # drains started and not finished; guarded by _lock
         self._failed: set[str] = set()
+        self._told_full = False  # pool threads only set it; a stale read costs one more message
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(2)
         self._loaded.connect(self._store)
@@ -110,6 +115,12 @@ class ThumbnailCache(QObject):
             try:
                 path = dataset.thumbnail(hash_, THUMB_SIZE)
                 image = QImage(str(path))
+                self._told_full = False
+            except DiskFull as error:  # the photo still shows, made in memory, and kept nowhere
+                image = self._unsaved(dataset, hash_)
+                if not self._told_full:
+                    self._told_full = True
+                    self.problem.emit(str(error))
             except Exception:  # a missing or unreadable file shows as a placeholder
                 image = QImage()
             if not image.isNull():
@@ -118,6 +129,14 @@ class ThumbnailCache(QObject):
                 image = image.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
                                      Qt.TransformationMode.SmoothTransformation)  # fmt: skip
             self._loaded.emit(hash_, image)
+
+    @staticmethod
+    def _unsaved(dataset: Any, hash_: str) -> QImage:
+        try:
+            source = dataset.locate(hash_)
+            return QImage.fromData(render_thumbnail(source, THUMB_SIZE)) if source else QImage()
+        except Exception:
+            return QImage()
 
     @Slot(str, QImage)
     def _store(self, hash_: str, image: QImage) -> None:
