@@ -139,3 +139,23 @@ def test_the_view_menu_opens_the_health_panel(qtbot, studio):
     qtbot.waitUntil(lambda: dialog.list.count() > 0, timeout=WAIT_MS)
     assert QApplication.activeModalWidget() is None  # a panel beside the window, not a modal
     assert dialog.list.visualItemRect(dialog.list.item(0)).topLeft() != QPoint(-1, -1)
+
+
+def test_the_train_view_notes_the_groups_and_what_the_split_does_with_them(qtbot, studio, tmp_path):
+    from desktop_app.ml.health import health
+
+    studio.close()
+    window = open_window(qtbot, tmp_path / "settings2", studio.root, all_views=True)
+    train_view = window.views["Train"]
+    window.tabs.setCurrentWidget(train_view)
+    note = train_view.split_note
+    qtbot.waitUntil(note.isVisible, timeout=WAIT_MS)  # the conflict pair is labeled: one group
+    with Dataset.open(studio.root, readonly=True) as dataset:
+        leaks = next(line for line in health(dataset) if line.check == "split_leaks")
+    text = note.text()
+    assert text.startswith("1 near-duplicate group(s) among the labeled photos.")
+    assert "photos of one class whose dHashes differ by at most 6 bits on one side" in text
+    straddling = leaks.details["groups"]
+    tail = f"{straddling} group(s) sit on both sides now: the score is flattered."
+    assert text.endswith(tail if straddling else "Right now no group sits on both sides.")
+    wait_fully_visible(qtbot, [note])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -48,13 +49,15 @@ class GroupCard(QFrame):
         self.keep_all.setToolTip("They are different photos: take the group off this list")
         self.keep_one.clicked.connect(lambda: dialog.keep_one(self))
         self.keep_all.clicked.connect(lambda: dialog.dismiss(self))
+        self.conflict.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(self.title)
-        top.addWidget(self.conflict, 1)
+        top.addStretch(1)
         top.addWidget(self.keep_one)
         top.addWidget(self.keep_all)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.conflict)
         layout.addWidget(self.strip)
 
     def kept(self) -> str:
@@ -78,6 +81,7 @@ class DuplicatesDialog(QDialog):
         scroll = QScrollArea()
         scroll.setWidget(self.list)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # strips scroll
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)

@@ -47,6 +47,7 @@ class HealthDialog(QDialog):
         self.status.setWordWrap(True)
         self.list = QListWidget(objectName="healthLines")
         self.list.setWordWrap(True)
+        self.list.setSpacing(3)
         self.list.itemClicked.connect(self._open_line)
         self.list.itemActivated.connect(self._open_line)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

@@ -28,7 +28,9 @@ class PhotoStrip(QListWidget):
         self.setFlow(QListView.Flow.LeftToRight)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         if not wrap:  # one row, scrolling sideways where the group is long
-            self.setFixedHeight(ICON + 30 + 2 * self.frameWidth() + 18)
+            scrollbar = self.horizontalScrollBar().sizeHint().height()
+            self.setFixedHeight(ICON + 30 + 2 * self.frameWidth() + scrollbar)
+            self.setMinimumWidth(ICON + 40)  # narrower than its row: the strip scrolls
             self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._rows: dict[str, QListWidgetItem] = {}
         thumbnails.ready.connect(self._thumbnail_ready)

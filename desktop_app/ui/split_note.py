@@ -36,8 +36,8 @@ def note_text(groups: int, straddling: int) -> str:
         " on the other side."
     )
     if straddling:
-        return f"{text} {straddling} group(s) do now: the validation score is flattered."
-    return f"{text} None does now."
+        return f"{text} {straddling} group(s) sit on both sides now: the score is flattered."
+    return f"{text} Right now no group sits on both sides."
 
 
 class SplitNote(QLabel):
