@@ -25,7 +25,7 @@ from PIL import Image
 
 from desktop_app.core import writable
 from desktop_app.core.dataset import HOT_DOG, NOT_HOT_DOG, UNLABELED, Dataset
-from desktop_app.core.errors import DatasetReadOnly
+from desktop_app.core.errors import DatasetReadOnly, StudioError
 from desktop_app.core.index import TRASH, Index
 from desktop_app.core.write_errors import DiskFull
 
@@ -202,6 +202,8 @@ def test_the_command_line_says_the_disk_is_full_in_one_line(tmp_path, monkeypatc
 
 
 def test_a_folder_that_refuses_writes_opens_only_for_reading(dataset, tmp_path, monkeypatch):
+    from desktop_app.ml.training import TrainSettings, train
+
     item = dataset.add_file(noisy_photos(tmp_path / "p", 1)[0], HOT_DOG).item
     root = dataset.root
     dataset.close()
@@ -211,7 +213,11 @@ def test_a_folder_that_refuses_writes_opens_only_for_reading(dataset, tmp_path, 
         Dataset.open(root)
     with Dataset.open(root, readonly=True) as reader:
         assert [i.hash for i in reader.items(HOT_DOG)] == [item.hash]
+        # Training is refused before it starts, not after an hour it could not save.
+        with pytest.raises(StudioError, match=r"is read-only \(Read-only file system\): a model"):
+            train(reader, TrainSettings(backbone="small_cnn"))
     assert not (root / ".studio" / "lock").exists()
+    assert not list(reader.runs_dir.iterdir())
 
 
 @needs_mounts

@@ -13,6 +13,7 @@ import errno
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from ui_helpers import (
     drop,
     file_mime,
     files_in,
+    isolate_settings,
     make_photos,
     open_window,
     seed_dataset,
@@ -219,4 +221,55 @@ def test_thumbnails_on_a_full_disk_still_show_and_the_status_bar_says_why(
     hashes = [i.hash for i in window.session.dataset.items(HOT)]
     qtbot.waitUntil(lambda: all(cache.get(h) is not None for h in hashes))  # made in memory
     assert not [p for p in (root / ".studio" / "thumbs").rglob("*") if p.is_file()]
+    assert no_message_box(window)
+
+
+def test_labels_made_while_a_training_runs_all_land_and_the_run_counts_its_snapshot(
+    qapp, qtbot, tmp_path, monkeypatch
+):
+    from desktop_app.ml import training
+    from desktop_app.ui.main_window import VIEW_FACTORIES, MainWindow
+
+    root = tmp_path / "dataset"
+    seed_dataset(root, tmp_path / "seed", {HOT: 4, NOT: 4, INBOX: 4})
+    taken, go = threading.Event(), threading.Event()
+    real = training._labeled_data
+
+    def held(dataset, settings):  # the training has its data; it waits while the user labels
+        data = real(dataset, settings)
+        taken.set()
+        go.wait(60)
+        return data
+
+    monkeypatch.setattr(training, "_labeled_data", held)
+    isolate_settings(tmp_path / "settings")
+    views = [(title, target) for title, target in VIEW_FACTORIES if title in ("Label", "Train")]
+    window = MainWindow(views=views)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.session.open(root)
+    wait_loaded(qtbot, window, {HOT: 4, NOT: 4, INBOX: 4})
+    started = window.session.dataset.fingerprint()
+    trainer = window.views["Train"]
+    panel = trainer.settings_panel
+    panel.backbone.setCurrentIndex(panel.backbone.findData("small_cnn"))
+    panel.epochs.setValue(2)
+    panel.val_share.setValue(25)
+
+    qtbot.mouseClick(trainer.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(taken.is_set, timeout=120_000)  # the first training imports TensorFlow
+    inbox = window.label_view.inbox
+    inbox.setFocus()
+    for key in (Qt.Key.Key_H, Qt.Key.Key_N, Qt.Key.Key_H, Qt.Key.Key_N):
+        qtbot.keyClick(inbox, key)
+    qtbot.waitUntil(lambda: len(files_in(root / INBOX)) == 0)  # every label landed meanwhile
+    assert trainer.is_training
+    with qtbot.waitSignal(trainer.model_trained, timeout=120_000) as trained:
+        go.set()
+    record = trained.args[0]
+    assert record.dataset_fingerprint == started  # the snapshot it trained on
+    assert record.metrics["train_count"] + record.metrics["val_count"] == 8
+    assert {label: len(files_in(root / label)) for label in (HOT, NOT)} == {HOT: 6, NOT: 6}
+    with Dataset.open(root, readonly=True) as reader:
+        assert reader.counts() == {HOT: 6, NOT: 6, INBOX: 0}
     assert no_message_box(window)

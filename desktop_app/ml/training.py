@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop_app.core import writable
 from desktop_app.core.errors import StudioError
 from desktop_app.core.progress import CancelToken, Progress, ProgressCallback, emit
-from desktop_app.core.writable import unwritable_reason
 from desktop_app.core.write_errors import disk_full
 from desktop_app.ml import head as head_module
 from desktop_app.ml import model as models
@@ -105,7 +105,7 @@ def train(
     spec = get_spec(settings.backbone)
     # The window's writer keeps labeling meanwhile: train on, and fingerprint, one moment of it.
     dataset = dataset.snapshot() if not getattr(dataset, "readonly", True) else dataset
-    unwritable = unwritable_reason(Path(dataset.studio_dir))
+    unwritable = writable.unwritable_reason(Path(dataset.studio_dir))
     if unwritable is not None:  # refused now, not after an hour's training that cannot be saved
         raise StudioError(f"{dataset.root} is read-only ({unwritable}): a model cannot be saved")
     data = _labeled_data(dataset, settings)
