@@ -25,7 +25,7 @@ from PIL import Image
 
 from desktop_app.core import writable
 from desktop_app.core.dataset import HOT_DOG, NOT_HOT_DOG, UNLABELED, Dataset
-from desktop_app.core.errors import DatasetReadOnly, StudioError
+from desktop_app.core.errors import DatasetLocked, DatasetReadOnly, StudioError
 from desktop_app.core.index import TRASH, Index
 from desktop_app.core.write_errors import DiskFull
 
@@ -319,3 +319,36 @@ def test_a_training_counts_the_labels_it_started_with_while_labeling_goes_on(
     assert dataset.fingerprint() != started
     assert dataset.counts() == {HOT_DOG: 9, NOT_HOT_DOG: 9, UNLABELED: 0}  # every label landed
     index_agrees_with_folders(dataset.root)
+
+
+def test_a_writer_on_another_machine_is_named_with_its_host(dataset):
+    import json
+
+    root = dataset.root
+    dataset.close()
+    lock = root / ".studio" / "lock"
+    lock.write_text(json.dumps({"pid": 4242, "host": "other-laptop", "since": 0}))
+    with pytest.raises(DatasetLocked, match=r"command \(pid 4242 on other-laptop\)$"):
+        Dataset.open(root)
+
+
+def test_labeling_on_a_full_disk_puts_every_file_back_and_says_why(dataset, tmp_path, monkeypatch):
+    import sqlite3
+
+    from desktop_app.core.write_errors import explain
+
+    items = [dataset.add_file(p).item for p in noisy_photos(tmp_path / "p", 3)]
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.MonkeyPatch.context() as disk:
+        disk.setattr(Index, "move", staticmethod(full))
+        with pytest.raises(sqlite3.OperationalError) as error:
+            dataset.set_label([i.hash for i in items], HOT_DOG)
+    assert explain(error.value).startswith("The disk is full: the dataset's index could not be")
+    assert files_of(dataset.root, UNLABELED) == sorted(i.path.name for i in items)
+    assert files_of(dataset.root, HOT_DOG) == []
+    index_agrees_with_folders(dataset.root)
+    dataset.set_label([items[0].hash], HOT_DOG)  # space back: labeling goes on
+    assert files_of(dataset.root, HOT_DOG) == [items[0].path.name]

@@ -43,8 +43,7 @@ class DatasetLock:
                 holder = read_holder(self.path)
                 if holder is not None and _alive(holder, self.path):
                     raise DatasetLocked(
-                        f"{self.dataset_name} is open in another window or command "
-                        f"(pid {holder.get('pid')})"
+                        f"{self.dataset_name} is open in another window or command ({_who(holder)})"
                     )
                 # Stale (its process is gone) or unreadable: take it over.
                 self._take_over()
@@ -96,6 +95,13 @@ def is_locked(path: Path) -> bool:
     """True when a live writer holds the lock at path."""
     holder = read_holder(path)
     return holder is not None and _alive(holder, path)
+
+
+def _who(holder: dict) -> str:
+    """'pid 123', or 'pid 123 on laptop' for another machine's process (a shared folder)."""
+    host = holder.get("host")
+    elsewhere = isinstance(host, str) and host != socket.gethostname()
+    return f"pid {holder.get('pid')}" + (f" on {host}" if elsewhere else "")
 
 
 def _holder_json() -> str:
