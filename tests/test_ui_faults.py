@@ -55,13 +55,29 @@ def no_message_box(window) -> bool:
     return window.message_box is None or not window.message_box.isVisible()
 
 
+def refuse_writes_to_thumbs(monkeypatch, code: int) -> None:
+    """Putting a finished thumbnail in .studio/thumbs/ fails with the kernel's error code."""
+    real = os.replace
+
+    def replace(src, dst, **kwargs):
+        if "thumbs" in Path(dst).parts:
+            raise OSError(code, os.strerror(code), str(dst))
+        return real(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
 def test_a_read_only_folder_opens_with_a_banner_and_refuses_every_change(
     qapp, qtbot, tmp_path, root, monkeypatch
 ):
     before = on_disk(root)
     monkeypatch.setattr(writable, "unwritable_reason", lambda folder: "Read-only file system")
+    refuse_writes_to_thumbs(monkeypatch, errno.EROFS)
     window = open_window(qtbot, tmp_path / "settings", root)
     wait_loaded(qtbot, window, {HOT: 2, NOT: 2, INBOX: 3})
+    cache = window.label_view.thumbnails  # none can be kept on disk: made in memory instead
+    hashes = [i.hash for i in window.session.dataset.items(HOT)]
+    qtbot.waitUntil(lambda: all(cache.get(h) is not None for h in hashes))
 
     assert window.session.dataset.readonly
     assert window.notice.isVisible()
@@ -206,14 +222,7 @@ def test_an_import_that_fills_the_disk_says_so_and_the_next_one_finishes(
 def test_thumbnails_on_a_full_disk_still_show_and_the_status_bar_says_why(
     qapp, qtbot, tmp_path, root, monkeypatch
 ):
-    real = os.replace
-
-    def replace(src, dst, **kwargs):
-        if "thumbs" in Path(dst).parts:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
-        return real(src, dst, **kwargs)
-
-    monkeypatch.setattr(os, "replace", replace)
+    refuse_writes_to_thumbs(monkeypatch, errno.ENOSPC)
     window = open_window(qtbot, tmp_path / "settings", root)
     wait_loaded(qtbot, window, {HOT: 2, NOT: 2, INBOX: 3})
     qtbot.waitUntil(lambda: status(window).startswith("The disk is full: could not write a "))

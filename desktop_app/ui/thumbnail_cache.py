@@ -121,6 +121,8 @@ class ThumbnailCache(QObject):
                 if not self._told_full:
                     self._told_full = True
                     self.problem.emit(str(error))
+            except OSError:  # a read-only folder cannot keep it either; a gone photo stays blank
+                image = self._unsaved(dataset, hash_)
             except Exception:  # a missing or unreadable file shows as a placeholder
                 image = QImage()
             if not image.isNull():
