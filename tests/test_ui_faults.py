@@ -119,6 +119,7 @@ def test_the_folder_pulled_away_while_open_closes_the_dataset_and_it_reopens(
     drop(window.label_view.galleries[HOT], file_mime(make_photos(tmp_path / "new", 1, 600)))
     qtbot.wait(2 * window.session.PRESENCE_CHECK_MS)  # timer ticks with nothing open
     assert not window.imports.busy and on_disk(away) == before  # nothing written after
+    assert not root.exists()  # nor made again, empty, where the drive was
 
     away.rename(root)  # plugged back in
     assert window.session.open(root), window.session.last_error
@@ -136,6 +137,8 @@ def test_the_timer_notices_the_folder_gone_without_a_key_press(qapp, qtbot, tmp_
         root.rename(root.with_name("renamed"))
     assert lost.args[0].startswith(f"The dataset folder {root} is gone")
     assert window.session.dataset is None and window.notice.isVisible()
+    qtbot.wait(500)  # thumbnails still loading, views reacting
+    assert not root.exists()
 
 
 def test_a_second_writer_in_another_process_gets_one_line_both_ways(qapp, qtbot, tmp_path, root):
@@ -282,3 +285,46 @@ def test_labels_made_while_a_training_runs_all_land_and_the_run_counts_its_snaps
     with Dataset.open(root, readonly=True) as reader:
         assert reader.counts() == {HOT: 6, NOT: 6, INBOX: 0}
     assert no_message_box(window)
+
+
+def test_the_folder_pulled_away_mid_import_stops_it_and_loses_nothing(
+    qapp, qtbot, tmp_path, root, monkeypatch, capfd
+):
+    from desktop_app.ui.workers import ImportWorker
+
+    make_photos(tmp_path / "many", 30, 800)
+    reached, resume = threading.Event(), threading.Event()
+    forward = ImportWorker._on_progress
+
+    def hold_after_five(self, event):  # the import thread waits here while the drive goes
+        forward(self, event)
+        if event.total and event.done >= 5 and not reached.is_set():
+            reached.set()
+            resume.wait(10)
+
+    monkeypatch.setattr(ImportWorker, "_on_progress", hold_after_five)
+    window = open_window(qtbot, tmp_path / "settings", root)
+    wait_loaded(qtbot, window, {HOT: 2, NOT: 2, INBOX: 3})
+    failures: list[str] = []
+    window.imports.failed.connect(failures.append)
+    window.imports.import_paths([tmp_path / "many"], HOT)
+    qtbot.waitUntil(reached.is_set)
+    away = root.with_name("unplugged")
+    root.rename(away)
+    resume.set()
+    qtbot.waitUntil(lambda: window.session.dataset is None, timeout=10000)
+    qtbot.waitUntil(lambda: not window.imports.busy, timeout=10000)
+    assert window.notice.label.text().startswith(f"The dataset folder {root} is gone (")
+    assert all(f.startswith(f"The dataset folder {root} is gone (") for f in failures), failures
+    assert "Traceback" not in capfd.readouterr().err
+
+    away.rename(root)
+    assert window.session.open(root), window.session.last_error
+    dataset = window.session.dataset
+    stored = files_in(root / HOT)
+    assert not [name for name in stored if name.endswith(".part")]
+    assert {i.path.name for i in dataset.items(HOT)} == stored  # the index agrees
+    assert len({i.source for i in dataset.items(HOT)}) == len(stored)  # each photo once
+    with qtbot.waitSignal(window.imports.finished, timeout=15000):
+        window.imports.import_paths([tmp_path / "many"], HOT)  # the rest comes in
+    assert len(files_in(root / HOT)) == 2 + 30

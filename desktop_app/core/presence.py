@@ -33,3 +33,9 @@ def gone_reason(root: Path, opened_as: Identity | None) -> str | None:
         f"The dataset folder {root} {what} (unplugged, moved or deleted?): nothing more is written"
         " to it. Open it again once it is back."
     )
+
+
+def gone(dataset: object) -> str | None:
+    """The one line when the dataset's folder is not there any more (a worker's write failed)."""
+    root = getattr(dataset, "root", None)
+    return gone_reason(Path(root), identity(Path(root))) if root is not None else None

@@ -21,7 +21,10 @@ def make_thumbnail(source: Path, target: Path, size: int) -> Path:
     """
     data = render_thumbnail(source, size)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        # thumbs/<size>/ only, not parents=True: a dataset folder pulled away must not be made
+        # again, empty, where the drive was.
+        target.parent.parent.mkdir(exist_ok=True)
+        target.parent.mkdir(exist_ok=True)
         # Unique temporary name: two threads asking for the same thumbnail must not collide.
         fd, temporary = tempfile.mkstemp(prefix=target.stem, suffix=".part", dir=target.parent)
     except OSError as error:

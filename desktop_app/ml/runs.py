@@ -53,7 +53,11 @@ def new_run_dir(dataset) -> tuple[str, Path]:
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     run_id = f"{stamp}-{uuid.uuid4().hex[:4]}"
     path = runs_dir(dataset) / run_id
-    path.mkdir(parents=True)
+    # .studio/ may be new (a folder made by hand), the dataset folder never: one pulled away while
+    # a training ran must not be made again, empty, where the drive was.
+    path.parent.parent.mkdir(exist_ok=True)
+    path.parent.mkdir(exist_ok=True)
+    path.mkdir()
     return run_id, path
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from desktop_app.core import presence
 from desktop_app.core.errors import Cancelled, StudioError
 from desktop_app.core.progress import CancelToken, Progress
 from desktop_app.core.write_errors import explain
@@ -76,7 +77,8 @@ class TrainWorker(QObject):
         except StudioError as error:
             self.failed.emit(str(error))
         except Exception as error:  # a bug: keep the window alive and say what broke
-            message = explain(error)  # a full disk while saving is no bug: its one line
+            # A full disk while saving, or the folder pulled away, is no bug: its one line.
+            message = explain(error) or presence.gone(self.dataset)
             if message is None:
                 traceback.print_exc()
             what = "Checking labels" if self.job == "check" else "Training"

@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 
+from desktop_app.core import presence
 from desktop_app.core.errors import StudioError
 from desktop_app.core.progress import CancelToken, Progress
 from desktop_app.core.write_errors import explain
@@ -111,7 +112,8 @@ class ImportWorker(QObject):
         except StudioError as error:
             self.failed.emit(str(error))
         except Exception as error:
-            message = explain(error)  # a full disk mid-import: what was stored so far stays
+            # A full disk mid-import, or the folder pulled away: what was stored so far stays.
+            message = explain(error) or presence.gone(self.dataset)
             if message is None:
                 traceback.print_exc()
             self.failed.emit(message or f"Import failed: {type(error).__name__}: {error}")
