@@ -352,3 +352,26 @@ def test_labeling_on_a_full_disk_puts_every_file_back_and_says_why(dataset, tmp_
     index_agrees_with_folders(dataset.root)
     dataset.set_label([items[0].hash], HOT_DOG)  # space back: labeling goes on
     assert files_of(dataset.root, HOT_DOG) == [items[0].path.name]
+
+
+def test_each_failed_write_reads_as_one_line_and_a_bug_stays_a_bug():
+    import sqlite3
+
+    from desktop_app.core.write_errors import explain
+
+    def os_error(code: int, name: str | None = "/data/x.jpg") -> OSError:
+        return OSError(code, os.strerror(code), name)
+
+    assert explain(os_error(errno.ENOSPC)) == (
+        "The disk is full: could not write /data/x.jpg; free some space and try again;"
+        " nothing already in the dataset was lost."
+    )
+    assert explain(os_error(errno.ENOSPC, None)).startswith("The disk is full: a write failed;")
+    assert explain(os_error(errno.EROFS)) == "The disk is read-only: could not write /data/x.jpg."
+    assert explain(os_error(errno.EACCES)) == "Permission denied: /data/x.jpg"
+    assert explain(sqlite3.OperationalError("database or disk is full")).startswith(
+        "The disk is full: the dataset's index"
+    )
+    assert explain(os_error(errno.ENOENT)) is None  # not a write that failed: a bug or a race
+    assert explain(ValueError("no")) is None
+    assert explain(sqlite3.OperationalError("no such table: items")) is None

@@ -33,8 +33,10 @@ def explain(error: BaseException) -> str | None:
     where = f"could not write {error.filename}" if error.filename else "a write failed"
     if error.errno in FULL:
         return f"The disk is full: {where}; {AFTER_FULL}."
-    if error.errno in READ_ONLY:
-        return f"Cannot write here: {where} ({error.strerror}); the folder is read-only."
+    if error.errno == errno.EROFS:
+        return f"The disk is read-only: {where}."
+    if error.errno in READ_ONLY:  # a read may be refused too: say no more than the OS did
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
     return None
 
 
