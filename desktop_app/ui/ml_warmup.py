@@ -57,7 +57,6 @@ class MlWarmup(QThread):
             keras = warm_up_ml()
             try:
                 from desktop_app.ml.devices import describe_device
-
                 from desktop_app.ml.litert_backbone import XNNPACK, unavailable_reason
 
                 device = describe_device()
