@@ -26,6 +26,8 @@ def _one_litert_cache(tmp_path_factory):
     """XNNPACK flatbuffers are keyed by their weights' content: the tests that train the same
     tiny backbone in fresh Keras homes convert it once per session, not once each (~1 s)."""
     os.environ.setdefault("HOTDOG_LITERT_CACHE", str(tmp_path_factory.mktemp("litert")))
+
+
 SHARED = REPO.parent / "shared"
 HOTDOG_PHOTOS = SHARED / "data" / "hotdog"
 
