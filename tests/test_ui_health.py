@@ -159,3 +159,19 @@ def test_the_train_view_notes_the_groups_and_what_the_split_does_with_them(qtbot
     tail = f"{straddling} group(s) sit on both sides now: the score is flattered."
     assert text.endswith(tail if straddling else "Right now no group sits on both sides.")
     wait_fully_visible(qtbot, [note])
+
+
+def test_label_next_without_a_model_or_features_says_why_it_keeps_the_import_order(qtbot, studio):
+    tools, inbox = studio.label_view.tools, studio.label_view.inbox
+    qtbot.waitUntil(lambda: inbox.current is not None)
+    first = inbox.current
+    assert tools.order_bar.reason.text() == "In import order"
+    tools.order_bar.combo.setFocus()
+    qtbot.keyClick(tools.order_bar.combo, Qt.Key.Key_Up)  # Label next, the entry above
+    assert tools.order_bar.combo.currentText() == "Label next"
+    qtbot.waitUntil(lambda: not tools.order_bar._busy, timeout=180_000)  # imports Keras
+    assert tools.order_bar.reason.text() == "In import order (no features or model to order by)"
+    tip = tools.order_bar.reason.toolTip()
+    assert "no model yet: train one to get guesses" in tip and "downloads are off" in tip
+    assert inbox.current == first and not tools.accept_bar.button.isEnabled()
+    assert tools.accept_bar.button.text() == "Accept 0 guesses"

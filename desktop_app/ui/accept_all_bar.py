@@ -64,11 +64,10 @@ class AcceptAllBar(QWidget):
         if not count:
             self.message.emit(f"No guess in the inbox is at least {self.spin.value()}% sure.")
             return
-        self.session.edit(
-            lambda ds: accept_above(ds, found, threshold), lambda done: self._done(len(done))
-        )
+        self.session.edit(lambda ds: accept_above(ds, found, threshold), self._done)
 
-    def _done(self, count: int) -> None:
+    def _done(self, done: list) -> None:
+        count = len(done)
         self.message.emit(f"Labeled {count} photo(s) with the model's guess; Ctrl+Z takes it back.")
         self.accepted.emit(count)
 

@@ -101,8 +101,11 @@ class DuplicatesDialog(QDialog):
         run_in_pool(
             lambda: find_near_duplicates(dataset).groups,
             self._show,
-            lambda message: self.status.setText(f"Could not look for near-duplicates: {message}"),
+            self._failed,
         )
+
+    def _failed(self, message: str) -> None:
+        self.status.setText(f"Could not look for near-duplicates: {message}")
 
     def _show(self, groups: list) -> None:
         for number, group in enumerate(groups, 1):

@@ -49,13 +49,18 @@ class LabelOrderBar(QWidget):
         if busy and self.order == "next":
             self.reason.setText("Working out what to label next…")
 
+    def show_progress(self, text: str) -> None:
+        if self._busy and self.order == "next":
+            self.reason.setText(f"Working out what to label next… {text}")
+
     def show_reason(self, current: str) -> None:
         if self._busy and self.order == "next":
             return
         why = self._reasons.get(current, "")
         if self.order == "import" and not why:
             why = "in import order"
-        text = f"Next because {why}" if why and self.order == "next" else why.capitalize()
+        ordered = why and self.order == "next" and not why.startswith("in import order")
+        text = f"Next because {why}" if ordered else why[:1].upper() + why[1:]
         # What the order had to do without goes in the tooltip: the line stays one short reason.
         self.reason.setText(text or self._notes)
         self.reason.setToolTip("\n".join(t for t in (text, self._notes) if t))

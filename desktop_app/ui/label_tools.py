@@ -52,12 +52,13 @@ class LabelTools(QWidget):
         self.order_bar.combo.currentIndexChanged.connect(self._order_changed)
         self.source.ready.connect(self._suggestions_ready)
         self.source.busy.connect(self.order_bar.set_busy)
+        self.source.progress.connect(self.order_bar.show_progress)
         self.source.failed.connect(lambda text: self.say(f"No suggestions: {text}"))
         self.accept_bar.message.connect(self.say)
         self.accept_bar.accepted.connect(lambda _count: self.inbox.setFocus())
         self.inbox.current_changed.connect(self.order_bar.show_reason)
         self.inbox.queue.reloaded.connect(self._inbox_reloaded)
-        self.session.opened.connect(lambda _dataset: self.refresh())
+        self.session.opened.connect(self._opened)
         self.session.closed.connect(self._closed)
         self.session.changed.connect(self._dataset_changed)
         if self.session.dataset is not None:
@@ -92,6 +93,9 @@ class LabelTools(QWidget):
         self.dialogs[name] = dialog
         dialog.show()
         dialog.start()
+
+    def _opened(self, _dataset: Any) -> None:
+        self.refresh()
 
     def _order_changed(self, _index: int) -> None:
         if self.order_bar.order == "import":

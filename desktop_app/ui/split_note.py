@@ -49,8 +49,11 @@ class SplitNote(QLabel):
         self.session = session
         self._generation = 0
         self.hide()
-        session.opened.connect(lambda _dataset: self.refresh())
+        session.opened.connect(self._opened)
         session.closed.connect(self.refresh)
+
+    def _opened(self, _dataset: Any) -> None:
+        self.refresh()
 
     def refresh(self) -> None:
         """Counted again when asked (the Train view shown, a dataset opened), not per label."""
@@ -59,11 +62,12 @@ class SplitNote(QLabel):
         if dataset is None:
             self.hide()
             return
-        run_in_pool(lambda: count_groups(dataset), lambda found: self._show(generation, found))
+        # A bound method, not a lambda: a note deleted meanwhile is simply not called.
+        run_in_pool(lambda: (generation, *count_groups(dataset)), self._show)
 
-    def _show(self, generation: int, found: tuple[int, int]) -> None:
+    def _show(self, found: tuple[int, int, int]) -> None:
+        generation, groups, straddling = found
         if generation != self._generation:
             return
-        groups, straddling = found
         self.setText(note_text(groups, straddling))
         self.setVisible(groups > 0)
