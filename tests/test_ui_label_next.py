@@ -114,6 +114,13 @@ def test_label_next_orders_the_inbox_with_a_reason_and_import_order_is_one_click
     qtbot.waitUntil(lambda: inbox.current == rest[0], timeout=WAIT_MS)
     qtbot.waitUntil(lambda: tools.order_bar.reason.text().startswith("In import order"))
 
+    # At the window's smallest size every control is still whole, the reason on its own line.
+    studio.resize(studio.minimumSize())
+    bar = tools.accept_bar
+    controls = [tools.order_bar.combo, tools.order_bar.reason, bar.spin, bar.button]
+    wait_fully_visible(qtbot, [*controls, tools.duplicates_button, tools.health_button])
+    assert bar.button.width() >= bar.button.sizeHint().width()  # its count is not cut off
+
 
 def test_accept_all_labels_exactly_the_guesses_above_the_threshold_and_one_undo_takes_all_back(
     qtbot, studio

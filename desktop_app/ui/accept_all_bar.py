@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSpinBox, QWidget
 
 DEFAULT_PERCENT = 90
 
@@ -24,6 +24,7 @@ class AcceptAllBar(QWidget):
         self.spin = QSpinBox(objectName="acceptPercent")
         self.spin.setRange(50, 100)
         self.spin.setValue(DEFAULT_PERCENT)
+        self.spin.setPrefix("≥ ")
         self.spin.setSuffix("%")
         self.spin.setToolTip("How sure the model must be of a photo for Accept all to label it")
         self.spin.valueChanged.connect(self._update)
@@ -31,7 +32,6 @@ class AcceptAllBar(QWidget):
         self.button.clicked.connect(self.accept_all)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Guesses at least"))
         layout.addWidget(self.spin)
         layout.addWidget(self.button)
         self._update()

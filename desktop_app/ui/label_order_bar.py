@@ -24,6 +24,7 @@ class LabelOrderBar(QWidget):
         )
         self.reason = QLabel(objectName="orderReason")
         self.reason.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.reason.setMinimumWidth(200)
         self.reason.setStyleSheet("color: #4b5563;")
         self._reasons: dict[str, str] = {}
         self._notes = ""
@@ -32,7 +33,7 @@ class LabelOrderBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("Order:"))
         layout.addWidget(self.combo)
-        layout.addWidget(self.reason, 1)
+        # self.reason is laid out by the view, on a line of its own: a long reason needs room.
 
     @property
     def order(self) -> str:

@@ -39,14 +39,16 @@ class LabelTools(QWidget):
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.order_bar, 1)
+        row.addWidget(self.order_bar)
+        row.addStretch(1)
         row.addWidget(self.accept_bar)
         row.addWidget(self.duplicates_button)
         row.addWidget(self.health_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 4)
-        layout.setSpacing(2)
+        layout.setSpacing(4)
         layout.addLayout(row)
+        layout.addWidget(self.order_bar.reason)  # why the photo on screen comes now
         layout.addWidget(self.message)
 
         self.order_bar.combo.currentIndexChanged.connect(self._order_changed)
