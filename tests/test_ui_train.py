@@ -139,7 +139,9 @@ def test_train_shows_curves_progress_results_history_and_fixes_a_mislabeled_phot
     results = view.results
     assert results.accuracy_label.text().endswith("%")
     assert results.per_class.rowCount() == 2
-    # Every column as wide as its header: "Precision" was cut short.
+    # Both tables whole on screen (the confusion matrix's right side was cut off), and every
+    # column as wide as its header ("Precision" was cut short).
+    wait_fully_visible(qtbot, [results.per_class, results.confusion])
     for table in (results.per_class, results.confusion):
         header = table.horizontalHeader()
         qtbot.waitUntil(

@@ -266,6 +266,7 @@ class ResultsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         heading = QLabel(title)
         heading.setStyleSheet("font-weight: 700; color: #2b2f36;")
+        heading.setWordWrap(True)  # a long title must not set the table's minimum width
         layout.addWidget(heading)
         layout.addWidget(widget)
         layout.addStretch(1)

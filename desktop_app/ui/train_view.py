@@ -143,13 +143,12 @@ class TrainView(QWidget):
         results_frame = QFrame()
         results_layout = QVBoxLayout(results_frame)
         results_layout.addWidget(self.results)
-        # The results scroll where the window is too short for them (a small screen, 2x scale):
-        # whatever the fonts measure, every card's buttons can be reached.
+        # The results scroll where the window is too small for them (a small screen, 2x scale):
+        # whatever the fonts measure, every card's buttons and table cells can be reached.
         self.results_scroll = QScrollArea()
         self.results_scroll.setWidget(results_frame)
         self.results_scroll.setWidgetResizable(True)
         self.results_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.results_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.curves_holder)
