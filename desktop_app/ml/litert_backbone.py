@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Callable
@@ -20,12 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop_app.core.native_stderr import filtered_stderr
 from desktop_app.ml.runtime import keras_module
 
 XNNPACK = "XNNPACK"
 KERAS = "Keras"
 # Features from the two runtimes agree within this (issue #12); a flatbuffer that does not is unused.
 AGREEMENT = 1e-4
+DELEGATE_NOTICE = re.compile(rb"^INFO: Created TensorFlow Lite XNNPACK delegate")
 
 _lock = threading.Lock()
 _failed: dict[str, str] = {}  # flatbuffer key -> why it could not be made (not retried)
@@ -102,10 +105,13 @@ class LiteRTForward:
 
         self.path = Path(path)
         self._busy = threading.Lock()
-        self._interpreter = Interpreter(
-            model_path=str(path), num_threads=threads or max(1, os.cpu_count() or 1)
-        )
-        self._interpreter.allocate_tensors()
+        # LiteRT announces its delegate on fd 2 ("INFO: Created TensorFlow Lite XNNPACK
+        # delegate for CPU."): news to no user, and noise in every command's stderr.
+        with filtered_stderr(DELEGATE_NOTICE):
+            self._interpreter = Interpreter(
+                model_path=str(path), num_threads=threads or max(1, os.cpu_count() or 1)
+            )
+            self._interpreter.allocate_tensors()
         self._input = self._interpreter.get_input_details()[0]
         self._output = self._interpreter.get_output_details()[0]
         self.input_size = int(self._input["shape"][1])

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QEventLoop, QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QWidget
@@ -20,18 +20,27 @@ class JourneyFailure(Exception):
     """A step did not see what a user should see; the message says what."""
 
 
+def run_events(ms: int) -> None:
+    """The event loop for ms milliseconds, as app.exec() runs it. Not QTest.qWait: PySide's
+    qWait keeps the GIL while it waits, and the app's worker threads (a training, the Live
+    pipeline) then ran at a quarter of their speed; a 32-photo training took minutes."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
 def wait_until(condition: Callable[[], object], timeout_s: float, what: str) -> None:
     """Keep the event loop running until condition() holds; JourneyFailure(what) after timeout_s."""
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
             raise JourneyFailure(f"timed out after {timeout_s:.0f} s waiting for {what}")
-        QTest.qWait(20)
+        run_events(20)
 
 
 def pump(seconds: float) -> None:
     """Let the app run (play, paint, predict) for a while."""
-    QTest.qWait(int(seconds * 1000))
+    run_events(int(seconds * 1000))
 
 
 def click(widget: QWidget) -> None:
@@ -117,7 +126,7 @@ def screenshot(window: QWidget, path: Path, min_colours: int = 12) -> int:
     number of distinct colours seen."""
     QApplication.processEvents()
     window.repaint()
-    QTest.qWait(100)
+    run_events(100)
     image = _from_screen(window)
     if image is None or image.isNull():
         image = window.grab().toImage()  # offscreen: no screen to read back
