@@ -10,6 +10,7 @@ the converter is missing or fails; `HOTDOG_RUNTIME=keras` chooses it by hand. AD
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import os
@@ -74,8 +75,15 @@ def flatbuffer_key(name: str, size: int, weights: Path | None) -> str:
 
     digest = "random"
     if weights is not None:
-        digest = hashlib.sha256(Path(weights).read_bytes()).hexdigest()[:16]
+        stat = Path(weights).stat()
+        digest = _weights_digest(str(weights), stat.st_size, stat.st_mtime_ns)
     return f"{name}_{size}_{digest}_tf{tf.__version__}"
+
+
+@functools.lru_cache(maxsize=16)
+def _weights_digest(path: str, _size: int, _mtime_ns: int) -> str:
+    """Read once per file version: every training and every model the Live view loads asks."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 def convert(model, target: Path) -> Path:
