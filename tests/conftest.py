@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 import struct
@@ -19,6 +20,14 @@ from desktop_app.core.dataset import Dataset
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parent.parent
+
+# What the bundle leaves out cannot be imported here either, nor in the app processes tests start.
+BUNDLE_LIKE = REPO / "tests" / "bundle_like"
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(BUNDLE_LIKE), *filter(None, [os.environ.get("PYTHONPATH")])]
+)
+_spec = importlib.util.spec_from_file_location("bundle_like", BUNDLE_LIKE / "sitecustomize.py")
+_spec.loader.exec_module(importlib.util.module_from_spec(_spec))  # installs the import blocker
 
 
 @pytest.fixture(scope="session", autouse=True)

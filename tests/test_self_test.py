@@ -38,10 +38,11 @@ def test_self_test_passes_without_pretrained_weights_and_says_what_it_skipped(tm
 
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     lines = step_lines(result.stdout)
-    assert [line.split()[0] for line in lines] == ["ok", "ok", "ok", "skip", "ok", "ok"], lines
+    assert [line.split()[0] for line in lines] == ["ok", "ok", "ok", "skip", "ok", "ok", "ok"], lines
     assert "weights not on this machine" in lines[3]
     assert "verdicts" in lines[5]
-    assert result.stdout.strip().splitlines()[-1].startswith("self-test passed: 5 ok, 1 skipped")
+    assert lines[6].startswith("ok    near-duplicates and health (")  # the copy was found
+    assert result.stdout.strip().splitlines()[-1].startswith("self-test passed: 6 ok, 1 skipped")
     # --keep leaves the dataset it made, a plain folder any tool can read
     assert len(list((tmp_path / "work" / "dataset" / "hot_dog").iterdir())) == 24
 
@@ -77,7 +78,7 @@ def test_a_failing_step_fails_the_run_and_skips_what_depends_on_it(tmp_path):
     assert result.returncode == 1
     lines = step_lines(result.stdout)
     assert lines[0].startswith("FAIL  create dataset")
-    assert all(line.startswith("skip") for line in lines[1:]) and len(lines) == 6
+    assert all(line.startswith("skip") for line in lines[1:]) and len(lines) == 7
     assert "Traceback" not in result.stderr
 
 

@@ -179,6 +179,24 @@ class SelfTest:
             raise StudioError(f"the Live pipeline gave {printed} verdicts for a 20-frame clip")
         return f"{printed} verdicts on a 2 s clip"
 
+    def near_duplicates(self) -> str:
+        """A mirrored, shrunk copy dropped in unlabeled must join its original's group."""
+        from PIL import Image, ImageOps
+
+        from desktop_app.ml.health import health
+        from desktop_app.ml.near_duplicates import find_near_duplicates
+
+        original = self.pictures["hot_dog"][0]
+        copy = self.work / "copy.png"
+        with Image.open(original) as image:
+            ImageOps.mirror(image).resize((80, 80)).save(copy)
+        planted = {self.dataset.add_file(copy).item.hash, self.dataset.add_file(original).item.hash}
+        found = find_near_duplicates(self.dataset)
+        if not any(planted <= set(group.hashes) for group in found.groups):
+            raise StudioError(f"a mirrored copy was not found ({len(found.groups)} groups)")
+        checks = health(self.dataset)
+        return f"{len(found.groups)} group(s), {len(checks)} health lines"
+
     def run_all(self) -> None:
         self.step("create dataset", self.create_dataset)
         self.step(f"import {2 * PICTURES_PER_CLASS} pictures", self.import_pictures)
@@ -186,6 +204,7 @@ class SelfTest:
         self.step("train default pretrained backbone offline (fast mode)", self.train_pretrained)
         self.step("predict", self.predict)
         self.step("Live pipeline on a video", self.live_pipeline)
+        self.step("near-duplicates and health", self.near_duplicates)
         if self.dataset is not None:
             self.dataset.close()
 

@@ -1,7 +1,7 @@
 """Near-duplicates: the same photo resized, recompressed, cropped a little, brightened, mirrored.
 
-Each photo gets a signature of perceptual hashes (imagehash's pHash and dHash) of its whole frame,
-of 18 windows covering 90-95% of it, and of its mirror image. Two photos match when one's whole
+Each photo gets a signature of perceptual hashes (pHash and dHash, core/perceptual_hash.py) of its
+whole frame, of 18 windows covering 90-95% of it, and of its mirror image. Two photos match when one's whole
 frame is within MATCH_BITS (in both hashes) of the other's whole frame or one of its windows (a crop
 of up to 10% is then off by 1-2% at most, which hashes tolerate) or of its mirror image. Matches
 are joined into groups (union-find). Calibrated on 300 real photos: edits score at most 10, the
@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import imagehash
 import numpy as np
 from PIL import Image, ImageOps
+
+from desktop_app.core.perceptual_hash import dhash, phash
 
 # (share of the side kept, left offset, top offset) as fractions of the room left over
 WINDOWS = [(1.0, 0.0, 0.0)] + [
@@ -41,7 +42,7 @@ def signature(image: Image.Image) -> np.ndarray:
 
 
 def _hashes(image: Image.Image) -> tuple[int, int]:
-    return int(str(imagehash.phash(image)), 16), int(str(imagehash.dhash(image)), 16)
+    return phash(image), dhash(image)
 
 
 def hash_hex(sig: np.ndarray) -> dict[str, str]:

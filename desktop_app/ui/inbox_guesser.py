@@ -9,13 +9,13 @@ kept, so a fast labeler never waits behind guesses for images already gone.
 from __future__ import annotations
 
 import threading
-import traceback
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from desktop_app.core.errors import StudioError
+from desktop_app.core.exception_hooks import report_caught
 
 HOT_DOG, NOT_HOT_DOG = "hot_dog", "not_hot_dog"
 
@@ -86,8 +86,8 @@ class InboxGuesser(QThread):
                     self._guess(dataset, [h for h in wanted if h not in self._guessed])
             except StudioError:
                 pass  # an image that went away or cannot be read: no guess for it
-            except Exception:  # a bug: say so, and keep labeling working
-                traceback.print_exc()
+            except Exception as error:  # a bug: say so, and keep labeling working
+                report_caught(error)
 
     def _load_model(self, dataset: Any) -> None:
         from desktop_app.ml.runs import current_run  # plain JSON: no Keras yet

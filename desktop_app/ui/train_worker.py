@@ -8,13 +8,13 @@ them); plain progress is thinned to one event per 40 ms, since the bar cannot sh
 from __future__ import annotations
 
 import time
-import traceback
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop_app.core import presence
 from desktop_app.core.errors import Cancelled, StudioError
+from desktop_app.core.exception_hooks import report_caught
 from desktop_app.core.progress import CancelToken, Progress
 from desktop_app.core.write_errors import explain
 
@@ -80,7 +80,7 @@ class TrainWorker(QObject):
             # A full disk while saving, or the folder pulled away, is no bug: its one line.
             message = explain(error) or presence.gone(self.dataset)
             if message is None:
-                traceback.print_exc()
+                report_caught(error)
             what = "Checking labels" if self.job == "check" else "Training"
             self.failed.emit(message or f"{what} failed: {type(error).__name__}: {error}")
         else:

@@ -6,7 +6,6 @@ Results come back as queued signals, so every callback here runs on the GUI thre
 from __future__ import annotations
 
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slo
 
 from desktop_app.core import presence
 from desktop_app.core.errors import StudioError
+from desktop_app.core.exception_hooks import report_caught
 from desktop_app.core.progress import CancelToken, Progress
 from desktop_app.core.write_errors import explain
 
@@ -38,7 +38,7 @@ class _Task(QRunnable):
         except Exception as error:  # a bug: keep the app alive, say what happened
             message = explain(error)  # a full disk is no bug: its one line, no traceback
             if message is None:
-                traceback.print_exc()
+                report_caught(error)
             self.signals.failed.emit(message or f"{type(error).__name__}: {error}")
         else:
             self.signals.done.emit(result)
@@ -115,7 +115,7 @@ class ImportWorker(QObject):
             # A full disk mid-import, or the folder pulled away: what was stored so far stays.
             message = explain(error) or presence.gone(self.dataset)
             if message is None:
-                traceback.print_exc()
+                report_caught(error)
             self.failed.emit(message or f"Import failed: {type(error).__name__}: {error}")
         else:
             self.finished.emit(report)

@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.core.errors import StudioError
+from desktop_app.core.exception_hooks import install_exception_hooks
 from desktop_app.ui.journey import media
 from desktop_app.ui.journey.driver import (
     JourneyFailure,
@@ -333,9 +334,20 @@ def run_journey(work: Path, shots: Path, out=sys.stdout) -> int:
     app.setQuitOnLastWindowClosed(False)  # the journey opens a second window after the first
     journey = Journey(work, shots, out)
     started = time.monotonic()
-    journey.run_all()
-    if journey.window is not None:
-        journey.window.close()
+    bugs: list[str] = []  # caught by a worker or uncaught: either way the journey fails
+    uninstall = install_exception_hooks(
+        lambda kind, error, _tb, thread: bugs.append(f"{kind.__name__}: {error} in {thread}")
+    )
+    try:
+        journey.run_all()
+        if journey.window is not None:
+            journey.window.close()
+        pump(0.2)  # late reports of the last steps' workers
+    finally:
+        uninstall()
+    if bugs:
+        journey._line("FAIL", "no bug reported on the way", f"{len(bugs)}, the first: {bugs[0]}")
+        journey.failed += 1
     verdict = "passed" if not journey.failed else "FAILED"
     print(
         f"self-test --gui {verdict} on {app.platformName()}: {journey.passed} ok, "

@@ -10,7 +10,6 @@ from __future__ import annotations
 import queue
 import threading
 import time
-import traceback
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import QThread, Signal
 
 from desktop_app.core.errors import StudioError
+from desktop_app.core.exception_hooks import report_caught
 from desktop_app.core.imaging import squash_array
 from desktop_app.core.mailbox import Mailbox
 from desktop_app.ui.live.frame_convert import Picture, qimage_from_pil, rgb_array
@@ -208,8 +208,8 @@ def _report_bugs(work, *args) -> None:
     """A bug (not the user's doing) is printed, and the live view carries on."""
     try:
         work(*args)
-    except Exception:
-        traceback.print_exc()
+    except Exception as error:
+        report_caught(error)
 
 
 def _thumbnail(path):
