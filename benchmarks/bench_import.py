@@ -126,9 +126,9 @@ def measure_gui(photos: Path, work: Path) -> dict[str, object]:
 
     from desktop_app.core.dataset import Dataset
     from desktop_app.core.importer import import_paths
-    from desktop_app.ui.heartbeat import Heartbeat
-    from desktop_app.ui.launch import make_application
-    from desktop_app.ui.main_window import VIEW_FACTORIES, MainWindow
+    from desktop_app.ui.shell.heartbeat import Heartbeat
+    from desktop_app.ui.shell.launch import make_application
+    from desktop_app.ui.shell.main_window import VIEW_FACTORIES, MainWindow
 
     files = photo_files(photos)
     app = make_application(["bench"])

@@ -83,8 +83,8 @@ def train_model(scratch: Path, per_class: int) -> tuple[Path, float]:
 def run_pipeline(model_path: Path, video: Path) -> dict:
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.ui.heartbeat import Heartbeat
     from desktop_app.ui.live.live_view import LiveView
+    from desktop_app.ui.shell.heartbeat import Heartbeat
 
     app = QApplication.instance() or QApplication([])
     view = LiveView(model_locator=lambda: model_path)

@@ -3,7 +3,7 @@
 Reference, measured in the same run: `python -c "import tensorflow"` (what start-up would cost if
 the window waited for TensorFlow). Also the bundle's size on disk and its ten biggest parts.
 Each figure is the median of --repeat runs, timed from just before the process is spawned to
-the `first-paint` line the app prints when HOTDOG_STARTUP_PROBE=1 (desktop_app/ui/startup_probe.py).
+the `first-paint` line the app prints when HOTDOG_STARTUP_PROBE=1 (desktop_app/ui/shell/startup_probe.py).
 Prints one JSON object. Run: .venv/bin/python benchmarks/bench_startup.py [--repeat 5]
 """
 
@@ -72,7 +72,7 @@ def time_to_first_paint(command: list[str], env: dict[str, str]) -> dict[str, fl
                 return {"wall_s": wall, "reported_s": float(line.split()[1])}
         raise RuntimeError(
             f"no '{MARKER}' line from {' '.join(command)} within {PAINT_TIMEOUT_S} s: does "
-            "desktop_app/ui/launch.py call startup_probe.install_startup_probe()?"
+            "desktop_app/ui/shell/launch.py call startup_probe.install_startup_probe()?"
         )
     finally:
         if process.poll() is None:

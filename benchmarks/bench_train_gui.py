@@ -83,9 +83,9 @@ def main() -> int:
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(scratch / "settings"))
     QCoreApplication.setOrganizationName("HotDogStudioBench")
 
-    from desktop_app.ui.heartbeat import Heartbeat
-    from desktop_app.ui.main_window import MainWindow
-    from desktop_app.ui.ml_warmup import MlWarmup
+    from desktop_app.ui.shell.heartbeat import Heartbeat
+    from desktop_app.ui.shell.main_window import MainWindow
+    from desktop_app.ui.shell.ml_warmup import MlWarmup
 
     window = MainWindow()
     window.resize(1280, 820)

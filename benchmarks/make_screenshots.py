@@ -86,8 +86,8 @@ def main() -> int:
     from PySide6.QtCore import QCoreApplication, QElapsedTimer
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.ui.launch import make_application
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.shell.launch import make_application
+    from desktop_app.ui.shell.main_window import MainWindow
 
     app = make_application()
     window = MainWindow(icon=app.windowIcon())

@@ -22,6 +22,6 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    from desktop_app.ui.launch import launch_gui
+    from desktop_app.ui.shell.launch import launch_gui
 
     return launch_gui(argv[0] if argv else None)

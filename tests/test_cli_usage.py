@@ -18,9 +18,9 @@ from desktop_app.core.dataset import Dataset
 def window_opened(monkeypatch) -> list:
     """The datasets the window was asked to open; a stand-in for launch_gui, so no Qt at all."""
     opened: list = []
-    fake = types.ModuleType("desktop_app.ui.launch")
+    fake = types.ModuleType("desktop_app.ui.shell.launch")
     fake.launch_gui = lambda dataset: opened.append(dataset) or 0
-    monkeypatch.setitem(sys.modules, "desktop_app.ui.launch", fake)
+    monkeypatch.setitem(sys.modules, "desktop_app.ui.shell.launch", fake)
     return opened
 
 

@@ -17,7 +17,7 @@ from ui_helpers import open_window, seed_dataset
 
 from desktop_app.core import crash_report
 from desktop_app.core.crash_report import LOG_HEADING, CrashFolder, header_text
-from desktop_app.ui.crash_guard import CrashGuard, notice_text
+from desktop_app.ui.shell.crash_guard import CrashGuard, notice_text
 
 REPO = Path(__file__).resolve().parent.parent
 NOTICE_START = "Hot Dog Studio closed unexpectedly last time. A report is in "
@@ -146,7 +146,7 @@ FAILING_APP = """
 import sys, threading
 from PySide6.QtCore import QThread, QTimer
 from desktop_app.app import main
-from desktop_app.ui import launch
+from desktop_app.ui.shell import launch
 
 class FailingQThread(QThread):
     def run(self):

@@ -38,7 +38,9 @@ def test_self_test_passes_without_pretrained_weights_and_says_what_it_skipped(tm
 
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     lines = step_lines(result.stdout)
-    assert [line.split()[0] for line in lines] == ["ok", "ok", "ok", "skip", "ok", "ok", "ok"], lines
+    assert [line.split()[0] for line in lines] == ["ok", "ok", "ok", "skip", "ok", "ok", "ok"], (
+        lines
+    )
     assert "weights not on this machine" in lines[3]
     assert "verdicts" in lines[5]
     assert lines[6].startswith("ok    near-duplicates and health (")  # the copy was found

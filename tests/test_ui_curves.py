@@ -12,7 +12,7 @@ from ml_tiny import register_tiny
 
 from desktop_app.core.progress import Progress
 from desktop_app.ml.training import TrainSettings, train
-from desktop_app.ui.curves_widget import CurvesWidget
+from desktop_app.ui.train.curves_widget import CurvesWidget
 
 
 @pytest.fixture

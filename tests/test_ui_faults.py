@@ -240,7 +240,7 @@ def test_labels_made_while_a_training_runs_all_land_and_the_run_counts_its_snaps
     qapp, qtbot, tmp_path, monkeypatch
 ):
     from desktop_app.ml import training
-    from desktop_app.ui.main_window import VIEW_FACTORIES, MainWindow
+    from desktop_app.ui.shell.main_window import VIEW_FACTORIES, MainWindow
 
     root = tmp_path / "dataset"
     seed_dataset(root, tmp_path / "seed", {HOT: 4, NOT: 4, INBOX: 4})
@@ -290,7 +290,7 @@ def test_labels_made_while_a_training_runs_all_land_and_the_run_counts_its_snaps
 def test_the_folder_pulled_away_mid_import_stops_it_and_loses_nothing(
     qapp, qtbot, tmp_path, root, monkeypatch, capfd
 ):
-    from desktop_app.ui.workers import ImportWorker
+    from desktop_app.ui.shell.workers import ImportWorker
 
     make_photos(tmp_path / "many", 30, 800)
     reached, resume = threading.Event(), threading.Event()

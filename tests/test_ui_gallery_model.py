@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.ui.gallery_model import HashRole
-from desktop_app.ui.gallery_view import CELL, GalleryPanel
-from desktop_app.ui.thumbnail_cache import ThumbnailCache
+from desktop_app.ui.label.gallery_model import HashRole
+from desktop_app.ui.label.gallery_view import CELL, GalleryPanel
+from desktop_app.ui.label.thumbnail_cache import ThumbnailCache
 
 
 class CountingCache(ThumbnailCache):

@@ -192,7 +192,7 @@ def test_thumbnails_dragged_onto_the_inbox_are_unlabeled(qtbot, studio):
 
 
 def test_confidence_reads_as_people_expect():
-    from desktop_app.ui.percent import percent
+    from desktop_app.ui.shell.percent import percent
 
     assert percent(0.93) == "93%"
     assert percent(0.999) == ">99%"

@@ -213,7 +213,7 @@ def test_a_slow_model_drops_frames_instead_of_falling_behind(qtbot, trained, vid
 
 
 def test_h_and_n_add_the_frame_on_screen_to_the_dataset(qtbot, trained, tmp_path):
-    from desktop_app.ui.dataset_session import DatasetSession
+    from desktop_app.ui.shell.dataset_session import DatasetSession
 
     session = DatasetSession()
     assert session.open(trained[0])

@@ -7,7 +7,7 @@ import sys
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from desktop_app.ui import pyside_refcount_guard
+from desktop_app.ui.shell import pyside_refcount_guard
 
 
 class _Painted(QWidget):

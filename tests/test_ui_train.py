@@ -15,8 +15,8 @@ from ui_helpers import distinct_colours, isolate_settings, wait_fully_visible
 
 from desktop_app.core.dataset import HOT_DOG, NOT_HOT_DOG, Dataset
 from desktop_app.core.progress import Progress
-from desktop_app.ui.dataset_session import DatasetSession
-from desktop_app.ui.train_view import TrainView, progress_text
+from desktop_app.ui.shell.dataset_session import DatasetSession
+from desktop_app.ui.train.train_view import TrainView, progress_text
 
 TRAIN_TIMEOUT_MS = 180_000  # the first training in a process also imports TensorFlow
 
@@ -293,8 +293,8 @@ def test_the_view_loads_neither_keras_nor_pyqtgraph_until_needed(tmp_path):
         "import sys\n"
         "from PySide6.QtWidgets import QApplication\n"
         "app = QApplication(['x'])\n"
-        "from desktop_app.ui.dataset_session import DatasetSession\n"
-        "from desktop_app.ui.train_view import TrainView\n"
+        "from desktop_app.ui.shell.dataset_session import DatasetSession\n"
+        "from desktop_app.ui.train.train_view import TrainView\n"
         "view = TrainView(DatasetSession())\n"
         "assert view.settings_panel.backbone.count() > 1\n"
         "print(sorted(m for m in ('tensorflow', 'keras', 'pyqtgraph') if m in sys.modules))\n"
@@ -311,7 +311,7 @@ def test_the_view_loads_neither_keras_nor_pyqtgraph_until_needed(tmp_path):
 def test_finished_message_says_when_fine_tuning_was_not_kept():
     from types import SimpleNamespace
 
-    from desktop_app.ui.train_view import finished_message
+    from desktop_app.ui.train.train_view import finished_message
 
     kept_head = SimpleNamespace(
         status="complete", metrics={"val_accuracy": 0.981, "finetune_improved": False}
@@ -330,7 +330,7 @@ def test_finished_message_says_when_fine_tuning_was_not_kept():
 def test_a_run_saved_before_architectures_were_recorded_has_the_button_off(qtbot):
     from types import SimpleNamespace
 
-    from desktop_app.ui.results_panel import ResultsPanel
+    from desktop_app.ui.train.results_panel import ResultsPanel
 
     panel = ResultsPanel()
     qtbot.addWidget(panel)

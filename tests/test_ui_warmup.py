@@ -1,6 +1,6 @@
 """The background warm-up: Keras loads off the GUI thread and the status line names the backend."""
 
-from desktop_app.ui.ml_warmup import MlWarmup, backend_title
+from desktop_app.ui.shell.ml_warmup import MlWarmup, backend_title
 
 
 def test_backend_title_follows_keras_backend(monkeypatch):

@@ -23,9 +23,9 @@ from ui_helpers import (
 )
 
 from desktop_app.core.dataset import Dataset
-from desktop_app.ui.clipboard_import import qimage_to_pil
-from desktop_app.ui.heartbeat import Heartbeat
-from desktop_app.ui.workers import ImportWorker
+from desktop_app.ui.label.clipboard_import import qimage_to_pil
+from desktop_app.ui.shell.heartbeat import Heartbeat
+from desktop_app.ui.shell.workers import ImportWorker
 
 HOT, NOT, INBOX = "hot_dog", "not_hot_dog", "unlabeled"
 

@@ -119,8 +119,8 @@ def open_window(
 
     It holds the Label view only, unless all_views asks for every view of VIEW_FACTORIES.
     """
-    from desktop_app.ui.main_window import VIEW_FACTORIES, MainWindow
-    from desktop_app.ui.style import STYLESHEET
+    from desktop_app.ui.shell.main_window import VIEW_FACTORIES, MainWindow
+    from desktop_app.ui.shell.style import STYLESHEET
 
     isolate_settings(settings_dir, fresh)
     QApplication.instance().setStyleSheet(STYLESHEET)

@@ -77,8 +77,8 @@ class Journey:
 
     # -- helpers -----------------------------------------------------------------------------
     def open_window(self):
-        from desktop_app.ui.launch import app_icon
-        from desktop_app.ui.main_window import MainWindow
+        from desktop_app.ui.shell.launch import app_icon
+        from desktop_app.ui.shell.main_window import MainWindow
 
         window = MainWindow(icon=app_icon())
         window.resize(1280, 800)

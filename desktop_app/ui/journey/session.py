@@ -16,7 +16,7 @@ JOURNEY_ORGANIZATION = "Hot Dog Studio Self-Test"
 
 def journey_application(work: Path) -> tuple[QApplication, object]:
     """The application, and the TensorFlow warm-up thread to wait for before the process ends."""
-    from desktop_app.ui.launch import make_application
+    from desktop_app.ui.shell.launch import make_application
 
     # Qt's own file dialog: a desktop's native one cannot be typed into from inside the app.
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs)
@@ -27,7 +27,7 @@ def journey_application(work: Path) -> tuple[QApplication, object]:
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
     QCoreApplication.setOrganizationName(JOURNEY_ORGANIZATION)
     QSettings().clear()
-    from desktop_app.ui.ml_warmup import MlWarmup
+    from desktop_app.ui.shell.ml_warmup import MlWarmup
 
     warmup = MlWarmup(app)  # TensorFlow loads in the background, as at a normal start
     warmup.start()

@@ -52,7 +52,7 @@ from desktop_app.ui.live.sources import (
     is_image,
     is_video,
 )
-from desktop_app.ui.workers import run_in_pool
+from desktop_app.ui.shell.workers import run_in_pool
 
 TITLES = {HOT_DOG: "Hot dog", NOT_HOT_DOG: "Not hot dog"}
 FILE_FILTER = "Pictures and videos ({})".format(

@@ -15,7 +15,7 @@ from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from desktop_app.ui.percent import percent
+from desktop_app.ui.shell.percent import percent
 
 HOT_DOG_GREEN = QColor("#27ae3f")
 NOT_HOT_DOG_RED = QColor("#e0262c")

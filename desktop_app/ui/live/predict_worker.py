@@ -31,7 +31,7 @@ ModelLocator = Callable[[], "Path | None"]
 
 
 def default_predictor_factory(model_path: Path):
-    from desktop_app.ui.ml_warmup import warm_up_ml
+    from desktop_app.ui.shell.ml_warmup import warm_up_ml
 
     warm_up_ml()  # Keras loaded and the heap frozen, once per process
     from desktop_app.ml.predict import Predictor

@@ -28,17 +28,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui import settings as app_settings
-from desktop_app.ui.clipboard_import import paste
-from desktop_app.ui.dataset_session import DatasetSession
-from desktop_app.ui.import_controller import ImportController
-from desktop_app.ui.notice_banner import NoticeBanner, above
-from desktop_app.ui.welcome_page import WelcomePage
+from desktop_app.ui.label.clipboard_import import paste
+from desktop_app.ui.label.import_controller import ImportController
+from desktop_app.ui.shell import settings as app_settings
+from desktop_app.ui.shell.dataset_session import DatasetSession
+from desktop_app.ui.shell.notice_banner import NoticeBanner, above
+from desktop_app.ui.shell.welcome_page import WelcomePage
 
 # The views, in tab order (the user's journey: label, train, use). Other views add a line here.
 VIEW_FACTORIES: list[tuple[str, str]] = [
-    ("Label", "desktop_app.ui.label_view:LabelView"),
-    ("Train", "desktop_app.ui.train_view:TrainView"),
+    ("Label", "desktop_app.ui.label.label_view:LabelView"),
+    ("Train", "desktop_app.ui.train.train_view:TrainView"),
     ("Live", "desktop_app.ui.live.live_view:LiveView"),
 ]
 

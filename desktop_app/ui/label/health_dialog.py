@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.photo_strip import PhotoStrip
-from desktop_app.ui.style import label_title
-from desktop_app.ui.workers import run_in_pool
+from desktop_app.ui.label.photo_strip import PhotoStrip
+from desktop_app.ui.shell.style import label_title
+from desktop_app.ui.shell.workers import run_in_pool
 
 HOT_DOG, NOT_HOT_DOG = "hot_dog", "not_hot_dog"
 

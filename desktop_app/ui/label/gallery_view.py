@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.drop_target import DropTarget
-from desktop_app.ui.gallery_model import GalleryModel
-from desktop_app.ui.style import label_color, label_title
-from desktop_app.ui.thumbnail_cache import ThumbnailCache
+from desktop_app.ui.label.drop_target import DropTarget
+from desktop_app.ui.label.gallery_model import GalleryModel
+from desktop_app.ui.label.thumbnail_cache import ThumbnailCache
+from desktop_app.ui.shell.style import label_color, label_title
 
 CELL = 112  # logical pixels per grid cell; the thumbnail fills it less a margin
 MARGIN = 4

@@ -102,7 +102,7 @@ class InboxGuesser(QThread):
         self.predictor, self.model_path = None, None
         self._guessed.clear()
         if path is not None:
-            from desktop_app.ui.ml_warmup import warm_up_ml
+            from desktop_app.ui.shell.ml_warmup import warm_up_ml
 
             warm_up_ml()
             from desktop_app.ml.predict import Predictor

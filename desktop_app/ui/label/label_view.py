@@ -7,12 +7,12 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from desktop_app.ui.dataset_session import DatasetSession
-from desktop_app.ui.gallery_view import THUMB_DISPLAY, GalleryPanel
-from desktop_app.ui.inbox_guesser import InboxGuesser
-from desktop_app.ui.inbox_widget import InboxWidget
-from desktop_app.ui.label_tools import LabelTools
-from desktop_app.ui.thumbnail_cache import ThumbnailCache
+from desktop_app.ui.label.gallery_view import THUMB_DISPLAY, GalleryPanel
+from desktop_app.ui.label.inbox_guesser import InboxGuesser
+from desktop_app.ui.label.inbox_widget import InboxWidget
+from desktop_app.ui.label.label_tools import LabelTools
+from desktop_app.ui.label.thumbnail_cache import ThumbnailCache
+from desktop_app.ui.shell.dataset_session import DatasetSession
 
 HOT_DOG, NOT_HOT_DOG, UNLABELED = "hot_dog", "not_hot_dog", "unlabeled"
 

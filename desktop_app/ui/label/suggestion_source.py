@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from desktop_app.core.errors import StudioError
 from desktop_app.core.progress import CancelToken, Progress
-from desktop_app.ui.workers import run_in_pool
+from desktop_app.ui.shell.workers import run_in_pool
 
 
 class SuggestionSource(QObject):
@@ -83,7 +83,7 @@ def compute(dataset: Any, order: str, progress, cancel: CancelToken) -> tuple[An
 
     try:
         if order == "next" or current_run(dataset) is not None:  # Keras, loaded the app's way
-            from desktop_app.ui.ml_warmup import warm_up_ml
+            from desktop_app.ui.shell.ml_warmup import warm_up_ml
 
             warm_up_ml()
         from desktop_app.ml.suggest import suggest

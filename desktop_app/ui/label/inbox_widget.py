@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.dataset_session import DatasetSession
-from desktop_app.ui.drop_target import DropTarget
-from desktop_app.ui.gallery_model import GalleryModel
-from desktop_app.ui.image_prefetch import ImagePrefetcher
-from desktop_app.ui.percent import percent
-from desktop_app.ui.style import label_title
-from desktop_app.ui.thumbnail_cache import ThumbnailCache
+from desktop_app.ui.label.drop_target import DropTarget
+from desktop_app.ui.label.gallery_model import GalleryModel
+from desktop_app.ui.label.image_prefetch import ImagePrefetcher
+from desktop_app.ui.label.thumbnail_cache import ThumbnailCache
+from desktop_app.ui.shell.dataset_session import DatasetSession
+from desktop_app.ui.shell.percent import percent
+from desktop_app.ui.shell.style import label_title
 
 HOT_DOG, NOT_HOT_DOG, UNLABELED = "hot_dog", "not_hot_dog", "unlabeled"
 PREFETCH_AHEAD = 3

@@ -14,8 +14,8 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
 from desktop_app.core import presence
 from desktop_app.core.errors import DatasetLocked, DatasetReadOnly, StudioError
-from desktop_app.ui import settings as app_settings
-from desktop_app.ui.workers import run_in_pool
+from desktop_app.ui.shell import settings as app_settings
+from desktop_app.ui.shell.workers import run_in_pool
 
 
 class DatasetSession(QObject):

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.dataset import HOT_DOG
-from desktop_app.ui.style import HOT_DOG_COLOR, NOT_HOT_DOG_COLOR, label_color, label_title
-from desktop_app.ui.workers import run_in_pool
+from desktop_app.ui.shell.style import HOT_DOG_COLOR, NOT_HOT_DOG_COLOR, label_color, label_title
+from desktop_app.ui.shell.workers import run_in_pool
 
 THUMB_PX = 96
 CARDS_PER_TICK = 6  # cards are made a few at a time, so a long list never stalls the window
@@ -321,7 +321,7 @@ class ResultsPanel(QWidget):
         self.height_needed.emit(height)
 
     def show_architecture(self) -> None:
-        from desktop_app.ui.architecture_dialog import ArchitectureDialog
+        from desktop_app.ui.train.architecture_dialog import ArchitectureDialog
 
         self.architecture_dialog = ArchitectureDialog(self.run, self)
         self.architecture_dialog.show()  # non-modal: the results stay usable beside it

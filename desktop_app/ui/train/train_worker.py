@@ -52,7 +52,7 @@ class TrainWorker(QObject):
     def run(self) -> None:
         try:
             # Imported here, in the worker thread, so the window never waits for TensorFlow.
-            from desktop_app.ui.ml_warmup import warm_up_ml
+            from desktop_app.ui.shell.ml_warmup import warm_up_ml
 
             warm_up_ml()  # Keras loaded and the heap frozen, once per process
             from desktop_app.ml.training import TrainSettings, train

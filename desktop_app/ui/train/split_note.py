@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-from desktop_app.ui.workers import run_in_pool
+from desktop_app.ui.shell.workers import run_in_pool
 
 
 def count_groups(dataset: Any) -> tuple[int, int]:

@@ -7,8 +7,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
-from desktop_app.ui.style import label_title
-from desktop_app.ui.thumbnail_cache import ThumbnailCache
+from desktop_app.ui.label.thumbnail_cache import ThumbnailCache
+from desktop_app.ui.shell.style import label_title
 
 ICON = 96
 

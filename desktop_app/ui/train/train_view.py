@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.progress import Progress
-from desktop_app.ui.results_panel import ResultsPanel
-from desktop_app.ui.runs_list import RunsList
-from desktop_app.ui.split_note import SplitNote
-from desktop_app.ui.style import HOT_DOG_COLOR, NOT_HOT_DOG_COLOR, label_title
-from desktop_app.ui.train_settings_panel import TrainSettingsPanel
-from desktop_app.ui.train_worker import TrainWorker
+from desktop_app.ui.shell.style import HOT_DOG_COLOR, NOT_HOT_DOG_COLOR, label_title
+from desktop_app.ui.train.results_panel import ResultsPanel
+from desktop_app.ui.train.runs_list import RunsList
+from desktop_app.ui.train.split_note import SplitNote
+from desktop_app.ui.train.train_settings_panel import TrainSettingsPanel
+from desktop_app.ui.train.train_worker import TrainWorker
 
 BAR_STEPS = 1000
 
@@ -185,7 +185,7 @@ class TrainView(QWidget):
     def curves(self) -> Any:
         """The CurvesWidget, made (and pyqtgraph imported) on first use."""
         if self._curves is None:
-            from desktop_app.ui.curves_widget import CurvesWidget
+            from desktop_app.ui.train.curves_widget import CurvesWidget
 
             self._curves = CurvesWidget()
             self.curves_holder.layout().addWidget(self._curves)

@@ -11,9 +11,9 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop_app.ui.accept_all_bar import AcceptAllBar
-from desktop_app.ui.label_order_bar import LabelOrderBar
-from desktop_app.ui.suggestion_source import SuggestionSource
+from desktop_app.ui.label.accept_all_bar import AcceptAllBar
+from desktop_app.ui.label.label_order_bar import LabelOrderBar
+from desktop_app.ui.label.suggestion_source import SuggestionSource
 
 
 class LabelTools(QWidget):
@@ -74,12 +74,12 @@ class LabelTools(QWidget):
         self.message.setVisible(bool(text))
 
     def show_duplicates(self) -> None:
-        from desktop_app.ui.duplicates_dialog import DuplicatesDialog
+        from desktop_app.ui.label.duplicates_dialog import DuplicatesDialog
 
         self._open("duplicates", DuplicatesDialog)
 
     def show_health(self) -> None:
-        from desktop_app.ui.health_dialog import HealthDialog
+        from desktop_app.ui.label.health_dialog import HealthDialog
 
         self._open("health", HealthDialog)
 

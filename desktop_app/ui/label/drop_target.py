@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QMimeData, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from desktop_app.ui.hash_mime import HASHES_MIME, hashes_from_mime
+from desktop_app.ui.label.hash_mime import HASHES_MIME, hashes_from_mime
 
 
 def local_paths(mime: QMimeData) -> list[str]:

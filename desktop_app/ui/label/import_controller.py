@@ -14,10 +14,10 @@ from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from desktop_app.core.progress import Progress
-from desktop_app.ui.dataset_session import DatasetSession
-from desktop_app.ui.import_report import ImportReportDialog, summary
-from desktop_app.ui.style import label_title
-from desktop_app.ui.workers import ImportWorker, start_in_thread
+from desktop_app.ui.label.import_report import ImportReportDialog, summary
+from desktop_app.ui.shell.dataset_session import DatasetSession
+from desktop_app.ui.shell.style import label_title
+from desktop_app.ui.shell.workers import ImportWorker, start_in_thread
 
 
 class ImportProgressWidget(QWidget):

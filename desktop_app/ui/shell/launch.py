@@ -8,8 +8,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.core.resources import resource_path
-from desktop_app.ui import settings as app_settings
-from desktop_app.ui.style import STYLESHEET
+from desktop_app.ui.shell import settings as app_settings
+from desktop_app.ui.shell.style import STYLESHEET
 
 ICON_CANDIDATES = ["icon.png", "icons/hotdog-studio-256.png", "icons/hotdog-studio-128.png"]
 
@@ -46,11 +46,11 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 def launch_gui(dataset_path: str | None) -> int:
     app = make_application()
-    from desktop_app.ui.crash_guard import CrashGuard
-    from desktop_app.ui.main_window import MainWindow
-    from desktop_app.ui.ml_warmup import MlWarmup, backend_title
-    from desktop_app.ui.signal_close import SignalClose
-    from desktop_app.ui.startup_probe import install_startup_probe
+    from desktop_app.ui.shell.crash_guard import CrashGuard
+    from desktop_app.ui.shell.main_window import MainWindow
+    from desktop_app.ui.shell.ml_warmup import MlWarmup, backend_title
+    from desktop_app.ui.shell.signal_close import SignalClose
+    from desktop_app.ui.shell.startup_probe import install_startup_probe
 
     # Before the window: a crash while it is built leaves a report too, and a SIGTERM that
     # early still closes it the normal way once it exists.

@@ -19,9 +19,9 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from desktop_app.ui.hash_mime import HASHES_MIME, hashes_to_mime
-from desktop_app.ui.thumbnail_cache import ThumbnailCache
-from desktop_app.ui.workers import run_in_pool
+from desktop_app.ui.label.hash_mime import HASHES_MIME, hashes_to_mime
+from desktop_app.ui.label.thumbnail_cache import ThumbnailCache
+from desktop_app.ui.shell.workers import run_in_pool
 
 HashRole = Qt.ItemDataRole.UserRole + 1
 MAX_REMOVE_RUNS = 200

@@ -1,0 +1,1 @@
+"""The Train view: settings, the training worker, live curves, results and past runs."""
