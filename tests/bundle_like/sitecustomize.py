@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 
 SPEC = Path(__file__).resolve().parents[2] / "packaging" / "hotdog_studio.spec"
-# The tests' own tools; the spec leaves them out because the app never imports them.
-TEST_TOOLS = {"pytest", "_pytest", "pytestqt", "imageio_ffmpeg"}
+# The tests' own tools, and JAX: the bundle runs on TensorFlow, while the tests also train on
+# Keras' JAX backend (its own processes) and ask JAX for devices.
+TEST_TOOLS = {"pytest", "_pytest", "pytestqt", "imageio_ffmpeg", "jax", "jaxlib"}
 
 
 def excluded_modules(spec: Path = SPEC) -> set[str]:
@@ -47,8 +48,6 @@ def install() -> ExcludedImports | None:
     if os.environ.get("HOTDOG_ALLOW_EXCLUDED") == "1" or not SPEC.is_file():
         return None
     names = excluded_modules() - TEST_TOOLS
-    if os.environ.get("KERAS_BACKEND") == "jax":  # the second backend's own test needs it
-        names -= {"jax", "jaxlib"}
     if any(isinstance(f, ExcludedImports) for f in sys.meta_path):
         return None
     blocker = ExcludedImports({n for n in names if n not in sys.modules})
