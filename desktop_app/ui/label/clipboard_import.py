@@ -5,9 +5,9 @@ from __future__ import annotations
 from PIL import Image
 from PySide6.QtGui import QClipboard, QImage
 
-from desktop_app.ui.label.drop_target import local_paths
 from desktop_app.ui.label.import_controller import ImportController
 from desktop_app.ui.shell.dataset_session import DatasetSession
+from desktop_app.ui.shell.local_files import local_paths
 
 UNLABELED = "unlabeled"
 

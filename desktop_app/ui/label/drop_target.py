@@ -11,10 +11,7 @@ from PySide6.QtCore import QEvent, QMimeData, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.ui.label.hash_mime import HASHES_MIME, hashes_from_mime
-
-
-def local_paths(mime: QMimeData) -> list[str]:
-    return [url.toLocalFile() for url in mime.urls() if url.isLocalFile() and url.toLocalFile()]
+from desktop_app.ui.shell.local_files import local_paths
 
 
 class DropTarget(QObject):

@@ -63,6 +63,7 @@ FILE_FILTER = "Pictures and videos ({})".format(
 class LiveView(QWidget):
     title = "Live"
     status_message = Signal(str)  # for the main window's status bar
+    picture_shown = Signal(object)  # the Picture now on screen (Under the hood can follow it)
 
     def __init__(
         self,
@@ -311,6 +312,7 @@ class LiveView(QWidget):
     def _show_picture(self, picture: Picture) -> None:
         self.current = picture
         self.picture.set_picture(picture.image)
+        self.picture_shown.emit(picture)
 
     def _show_verdict(self, _label: str, score: float, rate: float, latency_ms: float, _id: int):
         self.picture.set_verdict(score, rate, latency_ms)

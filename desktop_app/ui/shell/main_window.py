@@ -40,6 +40,7 @@ VIEW_FACTORIES: list[tuple[str, str]] = [
     ("Label", "desktop_app.ui.label.label_view:LabelView"),
     ("Train", "desktop_app.ui.train.train_view:TrainView"),
     ("Live", "desktop_app.ui.live.live_view:LiveView"),
+    ("Under the hood", "desktop_app.ui.under_the_hood.hood_view:UnderTheHoodView"),
 ]
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
@@ -95,6 +96,12 @@ class MainWindow(QMainWindow):
                 check_model = getattr(view, "check_model", None)
                 if view is not trainer and callable(check_model):
                     trainer.model_trained.connect(lambda _record, reload=check_model: reload())
+        live = self.views.get("Live")
+        if live is not None:  # a view that follows the Live frame (Under the hood) gets each one
+            for view in self.views.values():
+                follow = getattr(view, "follow_live", None)
+                if view is not live and callable(follow):
+                    live.picture_shown.connect(follow)
         if self.label_view is not None:
             self.label_view.import_requested.connect(self.imports.import_paths)
             thumbnails = self.label_view.thumbnails  # "The disk is full" while thumbnailing

@@ -1,0 +1,133 @@
+"""Section 2: one photo's forward pass. Activation maps of a few blocks (small multiples, a block
+picker), the pooled feature vector, the head's neurons lighting up, and the final score."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from desktop_app.ui.shell.percent import percent
+from desktop_app.ui.under_the_hood.pictures import heat_image, tile, vector_strip
+
+SPREAD = "Four blocks, first to last"
+MAP_SCALE = 3  # maps are small (7-72 px): shown enlarged, pixel for pixel
+
+
+@dataclass
+class ForwardDrawing:
+    """What the model thread hands the GUI: pictures made, numbers read."""
+
+    blocks: list[tuple[str, str]]  # every block that has maps, for the picker
+    rows: list[tuple[str, QImage]]  # (caption, tiled maps)
+    features: QImage
+    feature_count: int
+    neurons: list[tuple[str, QImage, int]]  # (Dense layer, its neurons, how many)
+    score: float  # P(hot dog), from the same pass
+
+
+def forward_work(image: np.ndarray, block: str | None):
+    """The question for the model thread: the drawing of image's pass (block: None = spread)."""
+
+    def work(context) -> ForwardDrawing:
+        from desktop_app.ml.forward_pass import ForwardPassModel
+
+        predictor = context.predictor
+        model = context.cache.get("forward")
+        if model is None:
+            model = context.cache["forward"] = ForwardPassModel(predictor.model, predictor.classes)
+        chosen = [b for b in model.blocks if b[0] == block] if block else None
+        passed = model.run(image, chosen or None)
+        rows = []
+        for maps in passed.maps:
+            h, w, c = maps.shape
+            caption = f"{maps.block}: {h}×{w}, the {len(maps.channels)} strongest of {c} channels"
+            rows.append((caption, heat_image(tile(maps.maps))))
+        neurons = [
+            (name, heat_image(vector_strip(values, 32)), values.size)
+            for name, values in passed.head
+        ]
+        column = predictor.classes.index("hot_dog") if "hot_dog" in predictor.classes else 0
+        return ForwardDrawing(
+            blocks=model.blocks,
+            rows=rows,
+            features=heat_image(vector_strip(passed.features)),
+            feature_count=passed.features.size,
+            neurons=neurons,
+            score=passed.score(column),
+        )
+
+    return work
+
+
+def _picture(image: QImage, scale: int) -> QLabel:
+    label = QLabel()
+    label.setPixmap(
+        QPixmap.fromImage(image).scaled(
+            image.width() * scale,
+            image.height() * scale,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.FastTransformation,
+        )
+    )
+    return label
+
+
+class ForwardPanel(QWidget):
+    block_changed = Signal(object)  # a block name, or None for the spread
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.picker = QComboBox()
+        self.picker.addItem(SPREAD, None)
+        self.picker.currentIndexChanged.connect(
+            lambda _i: self.block_changed.emit(self.picker.currentData())
+        )
+        self.score = QLabel("Choose a photo to see it go through the model.")
+        self.score.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Activation maps of:"))
+        top.addWidget(self.picker, 1)
+        self.grid = QGridLayout()
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(self.grid)
+        layout.addWidget(self.score)
+        layout.addStretch(1)
+        self.drawing: ForwardDrawing | None = None
+
+    def show_drawing(self, drawing: ForwardDrawing) -> None:
+        self.drawing = drawing
+        if self.picker.count() != len(drawing.blocks) + 1:
+            self.picker.blockSignals(True)
+            self.picker.clear()
+            self.picker.addItem(SPREAD, None)
+            for name, _layer in drawing.blocks:
+                self.picker.addItem(name, name)
+            self.picker.blockSignals(False)
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        row = 0
+        for caption, image in drawing.rows:
+            self.grid.addWidget(QLabel(caption), row, 0)
+            self.grid.addWidget(
+                _picture(image, MAP_SCALE if image.width() < 300 else 1), row + 1, 0
+            )
+            row += 2
+        self.grid.addWidget(
+            QLabel(f"Pooled: the {drawing.feature_count} features the head reads"), row, 0
+        )
+        self.grid.addWidget(_picture(drawing.features, 6), row + 1, 0)
+        row += 2
+        for name, image, count in drawing.neurons:
+            what = "the verdict's neurons" if name == "probabilities" else f"{count} neurons"
+            self.grid.addWidget(QLabel(f"Head layer {name}: {what}"), row, 0)
+            self.grid.addWidget(_picture(image, 8), row + 1, 0)
+            row += 2
+        self.score.setText(f"<b>{percent(drawing.score)} hot dog</b> at the end of the pass.")
