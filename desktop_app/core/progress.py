@@ -21,6 +21,9 @@ class Progress:
 
     kind: "progress" for done/total steps, "batch" or "epoch" for training logs, "message" for text.
     phase: what is happening, in words a user reads ("importing", "embedding", "fitting", ...).
+    weights: on "epoch" events, the head's weight records (ml.weight_history.EpochWeights) no
+    earlier event carried: the first brings epoch 0, the start, along. Kept out of logs, which
+    the terminal prints whole.
     """
 
     phase: str
@@ -30,6 +33,7 @@ class Progress:
     eta_s: float | None = None
     kind: str = "progress"
     logs: dict[str, Any] = field(default_factory=dict)
+    weights: tuple = ()
 
     @property
     def fraction(self) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from desktop_app.core.progress import CancelToken, EtaClock, Progress, ProgressCallback, emit
 from desktop_app.ml.runtime import keras_module
+from desktop_app.ml.weight_history import WeightHistory
 
 keras = keras_module()
 
@@ -19,6 +20,7 @@ class Curves:
             "val_accuracy": [],
         }
         self.batch_loss: list[float] = []
+        self.weights = WeightHistory()  # filled by weight_history.recorder; not in as_dict()
 
     def as_dict(self) -> dict:
         return {**self.epochs, "batch_loss": self.batch_loss}
@@ -95,6 +97,7 @@ class ProgressReporter(keras.callbacks.Callback):
                 kind="epoch",
                 eta_s=self.clock.eta(epoch + 1, self.total_epochs - self.offset),
                 logs={"epoch": epoch + self.offset, **values},
+                weights=self.curves.weights.take_new(),  # the recorder runs before this callback
             ),
         )
 

@@ -30,6 +30,7 @@ from desktop_app.ml.metrics import evaluate
 from desktop_app.ml.runs import MODEL_FILE, RunRecord, new_run_dir, now_iso, save_record
 from desktop_app.ml.runtime import keras_module
 from desktop_app.ml.split import split_items
+from desktop_app.ml.weight_history import recorder, save_weight_history
 from desktop_app.ml.weights import resolve_weights
 
 MODES = ("fast", "finetune")
@@ -319,7 +320,9 @@ def _callbacks(settings, reporter, stop, has_val: bool, patience: int):
         patience=patience,
         restore_best_weights=True,
     )
-    return [reporter, stop, early]
+    # The recorder first: the reporter's epoch event carries what it recorded.
+    weights = recorder(reporter.curves.weights, reporter.offset)
+    return [weights, reporter, stop, early]
 
 
 def _fit(
@@ -374,6 +377,7 @@ def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: b
         head, warm = head_module.kept_head(
             (str(cache.path),), x.shape[1], n, settings, train_labels
         )
+    curves.weights.warm_start = warm  # its epoch 0 is then the last model's weights
     if warmup:
         epochs = min(settings.epochs, WARMUP_EPOCHS)
     elif warm:
@@ -569,6 +573,7 @@ def _write_run(
     partial = run_dir / "model.partial.keras"
     inference.save(partial)
     partial.replace(model_path)  # the model appears whole or not at all
+    save_weight_history(run_dir, curves.weights)  # before run.json, which makes the run listed
     record = RunRecord(
         id=run_id,
         dir=run_dir,
