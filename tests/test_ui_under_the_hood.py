@@ -113,3 +113,16 @@ def test_the_live_frame_is_followed_only_when_asked(qtbot, view):
     view.follow_live(Frame())
     drawn(qtbot, view, first)
     assert view.photo.title == "The Live view's frame"
+
+
+def test_the_model_is_not_loaded_until_the_tab_is_shown(qtbot, trained):
+    session = DatasetSession()
+    hidden = UnderTheHoodView(session)
+    qtbot.addWidget(hidden)
+    assert session.open(trained[0])
+    qtbot.wait(300)
+    assert not hidden.thread.isRunning() and hidden.diagram.tree.topLevelItemCount() == 0
+    hidden.show()
+    qtbot.waitUntil(lambda: hidden.diagram.tree.topLevelItemCount() == 2, timeout=60000)
+    hidden.shutdown()
+    session.close()

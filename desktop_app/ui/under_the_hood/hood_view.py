@@ -79,6 +79,7 @@ class UnderTheHoodView(QWidget):
         self.photo: Photo | None = None
         self.block: str | None = None
         self._shut_down = False
+        self._given: Any = None  # the dataset the model thread has
         self.thread = ModelThread(self)
         self.thread.model_changed.connect(self._model_changed)
         self.thread.failed.connect(self._failed)
@@ -134,20 +135,32 @@ class UnderTheHoodView(QWidget):
             if session.dataset is not None:
                 self._dataset_opened(session.dataset)
 
-    # -- the dataset and its model ---------------------------------------------------------------
+    # -- the dataset and its model: loaded when the tab is first shown, not at start-up ----------
     def _dataset_opened(self, dataset: Any) -> None:
-        if not self._shut_down:
-            self.thread.set_dataset(dataset)
+        self._given = None  # a new dataset: hand it to the thread when the tab shows
+        if self.isVisible():
+            self._hand_over()
 
     def _dataset_closed(self) -> None:
         self.photo = None
         self.picture.setText("No photo")
-        if not self._shut_down:
+        if self._given is not None and not self._shut_down:
             self.thread.set_dataset(None)
+        self._given = None
+
+    def _hand_over(self) -> None:
+        dataset = self.session.dataset if self.session is not None else None
+        if dataset is not None and dataset is not self._given and not self._shut_down:
+            self._given = dataset
+            self.thread.set_dataset(dataset)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._hand_over()
 
     def check_model(self) -> None:
         """A training finished: the window calls this; show the new model."""
-        if not self._shut_down:
+        if self._given is not None and not self._shut_down:
             self.thread.check_model()
 
     def _model_changed(self, run) -> None:
