@@ -16,6 +16,7 @@ COMMANDS = {
     "health": "desktop_app.commands.health",
     "suggest": "desktop_app.commands.suggest",
     "predict": "desktop_app.commands.predict",
+    "explain": "desktop_app.commands.explain",
     "export": "desktop_app.commands.export",
     "self-test": "desktop_app.commands.self_test",
 }

@@ -28,6 +28,24 @@ def xnnpack_forward(
     model, info: dict, keras_forward: Callable[[np.ndarray], np.ndarray]
 ) -> Callable[[np.ndarray], np.ndarray] | None:
     """backbone (XNNPACK) then head (Keras) for `model`, or None where that cannot be trusted."""
+    backbone_forward = xnnpack_backbone(model, info)
+    if backbone_forward is None:
+        return None
+    try:
+        head_forward = compiled_forward(_head(model))
+    except Exception:  # an odd model: Keras it is
+        return None
+
+    def forward(batch: np.ndarray) -> np.ndarray:
+        return head_forward(backbone_forward(batch))
+
+    size = backbone_forward.input_size
+    return forward if agrees(forward, keras_forward, size) else None
+
+
+def xnnpack_backbone(model, info: dict) -> LiteRTForward | None:
+    """The saved fast-mode model's backbone as its cached flatbuffer (raw RGB -> pooled features),
+    or None. Unchecked: xnnpack_forward checks the pair; ml/explain.py reuses the Predictor's."""
     if (info.get("settings") or {}).get("mode") != "fast" or unavailable_reason() is not None:
         return None
     try:
@@ -42,15 +60,9 @@ def xnnpack_forward(
         path = cache_dir() / f"{flatbuffer_key(spec.name, size, weights)}.tflite"
         if not path.is_file():
             return None
-        backbone_forward = LiteRTForward(path)
-        head_forward = compiled_forward(_head(model))
+        return LiteRTForward(path)
     except Exception:  # no weights here, an unknown backbone, an odd model: Keras it is
         return None
-
-    def forward(batch: np.ndarray) -> np.ndarray:
-        return head_forward(backbone_forward(batch))
-
-    return forward if agrees(forward, keras_forward, size) else None
 
 
 def _head(model):
