@@ -1,4 +1,4 @@
-"""Makes the README's screenshots: docs/screenshots/{label,train,live}_view.png.
+"""Makes the README's screenshots: docs/screenshots/{label,train,live}_view.png, under_the_hood_*.png.
 
 Not a test and not a benchmark: it documents how the pictures were made, so they can be made
 again after the views change. A small dataset of real photos from ../shared/data/hotdog (read
@@ -156,6 +156,21 @@ def main() -> int:
     live.show_image(live_photo)
     wait_until(lambda: verdicts, "a verdict")
     shoot("live_view.png")
+
+    # Under the hood: the model drawn, a dataset photo's forward pass, a block's explanation.
+    hood = window.views["Under the hood"]
+    window.tabs.setCurrentWidget(hood)
+    wait_until(lambda: hood.forward.drawing is not None, "the forward pass")
+    wait_until(lambda: hood.diagram.tree.topLevelItemCount() == 2, "the model's drawing")
+    backbone = hood.diagram.tree.topLevelItem(0)
+    hood.diagram.tree.setCurrentItem(backbone.child(min(4, backbone.childCount() - 1)))
+    shoot("under_the_hood_forward.png")
+    for index in range(1, hood.panels.count()):  # the panels after the forward pass
+        hood.panels.setCurrentIndex(index)
+        ready = getattr(hood.panels.currentWidget(), "ready", lambda: True)
+        wait_until(ready, f"the {hood.panels.tabText(index)} panel")
+        name = hood.panels.tabText(index).lower().replace(" ", "_").replace("'", "")
+        shoot(f"under_the_hood_{name}.png")
 
     window.close()
     return 0

@@ -26,7 +26,7 @@ class ForwardDrawing:
     features: QImage
     feature_count: int
     neurons: list[tuple[str, QImage, int]]  # (Dense layer, its neurons, how many)
-    score: float  # P(hot dog), from the same pass
+    score: float  # P(hot dog), as the Predictor (and `predict`) gives it
 
 
 def forward_work(image: np.ndarray, block: str | None):
@@ -50,14 +50,14 @@ def forward_work(image: np.ndarray, block: str | None):
             (name, heat_image(vector_strip(values, 32)), values.size)
             for name, values in passed.head
         ]
-        column = predictor.classes.index("hot_dog") if "hot_dog" in predictor.classes else 0
         return ForwardDrawing(
             blocks=model.blocks,
             rows=rows,
             features=heat_image(vector_strip(passed.features)),
             feature_count=passed.features.size,
             neurons=neurons,
-            score=passed.score(column),
+            # The Predictor's own answer (its runtime may be XNNPACK): what predict prints.
+            score=predictor.predict_image(image),
         )
 
     return work
