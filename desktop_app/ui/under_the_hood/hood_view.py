@@ -31,7 +31,9 @@ from desktop_app.ui.shell.local_files import local_paths
 from desktop_app.ui.under_the_hood.forward_panel import ForwardPanel, forward_work
 from desktop_app.ui.under_the_hood.model_diagram import ModelDiagram
 from desktop_app.ui.under_the_hood.model_thread import ModelThread
+from desktop_app.ui.under_the_hood.one_step_panel import OneStepPanel
 from desktop_app.ui.under_the_hood.pictures import rgb_image
+from desktop_app.ui.under_the_hood.votes_panel import VotesPanel
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 PHOTO_SIDE = 160
@@ -103,6 +105,11 @@ class UnderTheHoodView(QWidget):
         self.forward.block_changed.connect(self._block_changed)
         self.panels = QTabWidget()
         self.panels.addTab(_scrolled(self.forward), "Forward pass")
+        self.votes = VotesPanel(self.thread)
+        self.votes.photo_chosen.connect(self._open_chosen)
+        self.panels.addTab(_scrolled(self.votes), "Why this verdict")
+        self.one_step = OneStepPanel(self.thread)
+        self.panels.addTab(_scrolled(self.one_step), "One step")
 
         buttons = QVBoxLayout()
         buttons.addWidget(self.caption)
@@ -222,12 +229,18 @@ class UnderTheHoodView(QWidget):
         self.thread.ask(
             "forward", _with_photo(photo, self._forward_work), self.forward.show_drawing
         )
+        self.votes.show_photo(photo)  # asks only while its tab is on screen
+        self.one_step.show_photo(photo)  # steps only when asked
 
     def _forward_work(self, image: np.ndarray):
         return forward_work(image, self.block)
 
     def _show_thumbnail(self, image: QImage) -> None:
         self.picture.setPixmap(QPixmap.fromImage(image))
+
+    def _open_chosen(self, chosen) -> None:
+        """A photo that excites a vote was clicked: show it."""
+        self.show_photo(Photo(chosen.title, chosen.path, label=chosen.label, hash_=chosen.hash))
 
     def _block_changed(self, block: str | None) -> None:
         self.block = block
