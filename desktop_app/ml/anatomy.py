@@ -176,7 +176,7 @@ def _shape(layer) -> str:
         shape = layer.output.shape
     except (AttributeError, ValueError):
         return "?"
-    return " × ".join(str(d) for d in shape[1:])
+    return "×".join(str(d) for d in shape[1:])
 
 
 def _what(layer) -> str:

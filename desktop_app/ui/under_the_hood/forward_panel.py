@@ -14,7 +14,7 @@ from desktop_app.ui.shell.percent import percent
 from desktop_app.ui.under_the_hood.pictures import heat_image, tile, vector_strip
 
 SPREAD = "Four blocks, first to last"
-MAP_SCALE = 3  # maps are small (7-72 px): shown enlarged, pixel for pixel
+MAP_SIDE = 56  # every map shown this size: a 9x9 map enlarged, a 144x144 one shrunk
 
 
 @dataclass
@@ -45,7 +45,7 @@ def forward_work(image: np.ndarray, block: str | None):
         for maps in passed.maps:
             h, w, c = maps.shape
             caption = f"{maps.block}: {h}×{w}, the {len(maps.channels)} strongest of {c} channels"
-            rows.append((caption, heat_image(tile(maps.maps))))
+            rows.append((caption, heat_image(tile(_resized(maps.maps, MAP_SIDE)))))
         neurons = [
             (name, heat_image(vector_strip(values, 32)), values.size)
             for name, values in passed.head
@@ -61,6 +61,15 @@ def forward_work(image: np.ndarray, block: str | None):
         )
 
     return work
+
+
+def _resized(maps: np.ndarray, side: int) -> np.ndarray:
+    """Each map to side x side: nearest pixels when enlarging (a map's cells stay visible)."""
+    from PIL import Image
+
+    h, w = maps.shape[1:]
+    method = Image.Resampling.NEAREST if h < side else Image.Resampling.BOX
+    return np.stack([np.asarray(Image.fromarray(m).resize((side, side), method)) for m in maps])
 
 
 def _picture(image: QImage, scale: int) -> QLabel:
@@ -116,9 +125,7 @@ class ForwardPanel(QWidget):
         row = 0
         for caption, image in drawing.rows:
             self.grid.addWidget(QLabel(caption), row, 0)
-            self.grid.addWidget(
-                _picture(image, MAP_SCALE if image.width() < 300 else 1), row + 1, 0
-            )
+            self.grid.addWidget(_picture(image, 1), row + 1, 0)
             row += 2
         self.grid.addWidget(
             QLabel(f"Pooled: the {drawing.feature_count} features the head reads"), row, 0

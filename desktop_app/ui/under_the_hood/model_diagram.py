@@ -56,8 +56,9 @@ class ModelDiagram(QWidget):
             ("Head: the neurons trained on your photos", anatomy.head_parts),
         ]
         for title, parts in groups:
-            top = QTreeWidgetItem([title, "", params_text(sum(p.params for p in parts))])
+            top = QTreeWidgetItem([f"{title} ({params_text(sum(p.params for p in parts))})"])
             self.tree.addTopLevelItem(top)
+            top.setFirstColumnSpanned(True)  # a heading: its long text does not widen column 0
             for part in parts:
                 item = QTreeWidgetItem([_row_name(part), part.output, _row_params(part)])
                 colour = TRAINED if part.trainable_params else FROZEN
