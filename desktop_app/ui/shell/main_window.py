@@ -96,6 +96,10 @@ class MainWindow(QMainWindow):
                 check_model = getattr(view, "check_model", None)
                 if view is not trainer and callable(check_model):
                     trainer.model_trained.connect(lambda _record, reload=check_model: reload())
+            for view in self.views.values():  # a view that follows a training's progress
+                follow_training = getattr(view, "follow_training", None)
+                if view is not trainer and callable(follow_training):
+                    trainer.progress_seen.connect(follow_training)
         live = self.views.get("Live")
         if live is not None:  # a view that follows the Live frame (Under the hood) gets each one
             for view in self.views.values():

@@ -66,6 +66,7 @@ class TrainView(QWidget):
     title = "Train"
     model_trained = Signal(object)  # RunRecord: a new current model exists
     status_message = Signal(str)  # the main window shows it in the status bar
+    progress_seen = Signal(object)  # every Progress of the running job (Under the hood follows)
 
     def __init__(self, session: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -351,6 +352,7 @@ class TrainView(QWidget):
     def _on_progress(self, event: Progress) -> None:
         if self.worker is None:
             return
+        self.progress_seen.emit(event)
         if event.kind == "batch":
             self.curves.add_batch(event.done, event.total, event.logs)
         elif event.kind == "epoch":

@@ -29,11 +29,13 @@ from PySide6.QtWidgets import (
 
 from desktop_app.ui.shell.local_files import local_paths
 from desktop_app.ui.under_the_hood.forward_panel import ForwardPanel, forward_work
+from desktop_app.ui.under_the_hood.map_panel import MapPanel
 from desktop_app.ui.under_the_hood.model_diagram import ModelDiagram
 from desktop_app.ui.under_the_hood.model_thread import ModelThread
 from desktop_app.ui.under_the_hood.one_step_panel import OneStepPanel
 from desktop_app.ui.under_the_hood.pictures import rgb_image
 from desktop_app.ui.under_the_hood.votes_panel import VotesPanel
+from desktop_app.ui.under_the_hood.weights_panel import WeightsPanel
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 PHOTO_SIDE = 160
@@ -110,6 +112,11 @@ class UnderTheHoodView(QWidget):
         self.panels.addTab(_scrolled(self.votes), "Why this verdict")
         self.one_step = OneStepPanel(self.thread)
         self.panels.addTab(_scrolled(self.one_step), "One step")
+        self.weights = WeightsPanel(self.thread.ask)
+        self.panels.addTab(_scrolled(self.weights), "Weights that move")
+        self.photo_map = MapPanel(self.thread.ask)
+        self.photo_map.photo_clicked.connect(self._map_photo)
+        self.panels.addTab(self.photo_map, "Your photos on a map")
 
         buttons = QVBoxLayout()
         buttons.addWidget(self.caption)
@@ -171,6 +178,8 @@ class UnderTheHoodView(QWidget):
             self.thread.check_model()
 
     def _model_changed(self, run) -> None:
+        self.weights.model_changed(run)
+        self.photo_map.model_changed(run)
         self.another.setEnabled(run is not None)
         self.open_button.setEnabled(run is not None)
         if run is None:
@@ -221,6 +230,26 @@ class UnderTheHoodView(QWidget):
         if pixels is None:
             pixels = _qimage_pixels(picture.image)
         self.show_photo(Photo("The Live view's frame", pixels=pixels))
+
+    def follow_training(self, event) -> None:
+        """A Progress event of the Train view's training (the window connects this): its weight
+        records join the weights panel, which redraws on its own timer."""
+        if not self._shut_down:
+            self.weights.follow_training(event)
+
+    def _map_photo(self, hash_: str) -> None:
+        """A dot of the map was clicked: show its photo."""
+        dataset = self.session.dataset if self.session is not None else None
+        item = dataset.get(hash_) if dataset is not None else None
+        if item is not None:
+            self.show_photo(
+                Photo(
+                    f"{item.path.name} (labeled {item.label})",
+                    item.path,
+                    label=item.label,
+                    hash_=item.hash,
+                )
+            )
 
     def show_photo(self, photo: Photo) -> None:
         self.photo = photo
