@@ -187,11 +187,17 @@ class WeightsPanel(QWidget):
         self.play_button.setEnabled(len(self.epochs) > 1)
 
     def _caption(self) -> None:
-        start = (
-            "Epoch 0 is the previous model's weights: fast mode warm-started from them (warm start)."
-            if self.warm_start
-            else "Epoch 0 is the random start: small weights near zero, biases at zero."
-        )
+        if self.live:  # the events do not say whether fast mode warm-started; the saved run will
+            start = (
+                "Epoch 0 is the head before its first update: the random start near zero, or the"
+                " last model's weights when fast mode warm-starts."
+            )
+        elif self.warm_start:
+            start = (
+                "Warm start: epoch 0 is the previous model's weights, fast mode began from them."
+            )
+        else:
+            start = "Epoch 0 is the random start: small weights near zero, biases at zero."
         now = "Training now: the plots grow epoch by epoch. " if self.live else ""
         self.caption.setText(
             f"{now}{start} Drag the slider (or press Play) to replay the run; the x-ranges stay"
