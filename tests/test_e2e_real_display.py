@@ -15,7 +15,7 @@ from real_display import python_command
 
 REPO = Path(__file__).resolve().parent.parent
 WEIGHTS = REPO.parent / "shared" / "weights"
-JOURNEY_STEPS = 9
+JOURNEY_STEPS = 10
 FATAL_SIGNS = ("Traceback", "Fatal Python error", "Segmentation fault", "QThread: Destroyed")
 
 
@@ -68,6 +68,7 @@ def test_a_users_whole_journey_passes_in_the_real_window(x_server, tmp_path):
         "4-live",
         "5-live-heatmap",
         "6-live-folder",
+        "7-under-the-hood",
     ]
     for png in pngs:  # what the X server showed, read back from it
         assert colours(png) > 50, png.name
@@ -90,6 +91,21 @@ def run_tests_on(server, home: Path, *test_files: str, **env: str):
 def test_the_live_and_window_tests_pass_on_xcb(x_server, tmp_path):
     """The Live view's and the window's own tests, again on the real display."""
     result = run_tests_on(x_server, tmp_path, "test_ui_live.py", "test_ui_window.py")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    assert " passed" in result.stdout and "Fatal Python error" not in output
+
+
+def test_the_under_the_hood_tests_pass_on_xcb(x_server, tmp_path):
+    """Under the hood's own tests (its panels, the replay slider, Live followed) on the real
+    display: it draws with pyqtgraph and QPainter, and follows video frames."""
+    result = run_tests_on(
+        x_server,
+        tmp_path,
+        "test_ui_under_the_hood.py",
+        "test_ui_hood_panels.py",
+        "test_ui_hood_votes_step.py",
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     assert " passed" in result.stdout and "Fatal Python error" not in output

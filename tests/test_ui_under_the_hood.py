@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import Qt
 from ui_helpers import drop, file_mime
 
 from desktop_app.ui.shell.dataset_session import DatasetSession
@@ -126,3 +127,39 @@ def test_the_model_is_not_loaded_until_the_tab_is_shown(qtbot, trained):
     qtbot.waitUntil(lambda: hidden.diagram.tree.topLevelItemCount() == 2, timeout=60000)
     hidden.shutdown()
     session.close()
+
+
+def test_live_plays_on_behind_a_following_view_and_pauses_when_it_stops(qtbot, trained, tmp_path):
+    from PySide6.QtWidgets import QTabWidget
+
+    from desktop_app.ui.journey import media
+    from desktop_app.ui.live.live_view import LiveView
+
+    session = DatasetSession()
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    live, hood = LiveView(session), UnderTheHoodView(session)
+    live.picture_shown.connect(hood.follow_live)
+    hood.following.connect(live.set_followed)  # as the main window wires them
+    tabs.addTab(live, "Live")
+    tabs.addTab(hood, "Under the hood")
+    tabs.show()
+    assert session.open(trained[0])
+    try:
+        live.open_video(media.write_clip(tmp_path))
+        qtbot.waitUntil(lambda: live.current is not None, timeout=30000)
+        tabs.setCurrentWidget(hood)
+        qtbot.waitUntil(lambda: not live.source.playing, timeout=5000)  # nobody sees it: paused
+        qtbot.mouseClick(hood.follow, Qt.MouseButton.LeftButton, pos=hood.follow.rect().center())
+        qtbot.waitUntil(lambda: live.source.playing, timeout=5000)
+        qtbot.waitUntil(
+            lambda: hood.photo and hood.photo.title == "The Live view's frame", timeout=60000
+        )
+        qtbot.mouseClick(hood.follow, Qt.MouseButton.LeftButton, pos=hood.follow.rect().center())
+        qtbot.waitUntil(lambda: not live.source.playing, timeout=5000)
+        tabs.setCurrentWidget(live)
+        qtbot.waitUntil(lambda: live.source.playing, timeout=5000)  # back on screen: it plays
+    finally:
+        live.shutdown()
+        hood.shutdown()
+        session.close()

@@ -2,8 +2,8 @@
 
 Welcome page, a new dataset through the real dialog, a folder dropped in and labeled by keys,
 undo, a training, ten seconds of video in Live with pause, loop, heatmap, threshold and H/N,
-an image and a folder, tabs switched while the video plays, and the window closed while a video
-plays and again while a training runs. One line per step, then a verdict; the PNGs of each view
+an image and a folder, tabs switched while the video plays, Under the hood following the Live
+frame, and the window closed while a video plays and again while a training runs. One line per step, then a verdict; the PNGs of each view
 are kept when --shots names a folder. Run it on the display to be checked (xcb, Wayland, ...):
 crashes that only a real display shows (ADR 0006) are what it is for.
 """
@@ -267,6 +267,30 @@ class Journey:
         wait_until(lambda: len(self.verdicts) > before + 5, 60, "verdicts back in Live")
         return "Label, Train, Live, Train, Label, Live"
 
+    def under_the_hood(self) -> str:
+        """The model drawn, a dataset photo's forward pass, then the Live frame followed."""
+        self.show_tab("Under the hood")
+        hood = self.view("Under the hood")
+        wait_until(lambda: hood.diagram.tree.topLevelItemCount() == 2, 120, "the model's drawing")
+        wait_until(lambda: hood.forward.drawing is not None, 120, "a photo's forward pass")
+        parts = sum(hood.diagram.tree.topLevelItem(i).childCount() for i in range(2))
+        first = hood.forward.drawing
+        click(hood.follow)
+        wait_until(
+            lambda: hood.photo is not None and hood.photo.title == "The Live view's frame",
+            30,
+            "the Live frame to be followed",
+        )
+        wait_until(lambda: hood.forward.drawing is not first, 60, "the Live frame's pass")
+        followed = hood.forward.drawing
+        pump(2)  # frames keep coming: the view keeps up with the newest
+        if hood.forward.drawing is followed:
+            raise JourneyFailure("the view stopped following the Live frame")
+        shot = self.shot("7-under-the-hood")
+        click(hood.follow)
+        self.show_tab("Live")
+        return f"{parts} parts drawn, {len(first.rows)} blocks' maps, Live frames followed; {shot}"
+
     def close_while_playing(self) -> str:
         live = self.view("Live")
         if not live.source or not live.source.playing:
@@ -306,6 +330,7 @@ class Journey:
         self.step("Live: pause, loop, heatmap, threshold, H and N", self.live_controls)
         self.step("Live: an image file, then a folder", self.image_then_folder)
         self.step("tabs switched while the video plays", self.tabs_while_playing)
+        self.step("Under the hood: the model, a forward pass, the Live frame", self.under_the_hood)
         self.step("window closed while a video plays", self.close_while_playing)
         self.step("window closed while a training runs", self.close_while_training)
 

@@ -93,6 +93,7 @@ class LiveView(QWidget):
         self.converter.failed.connect(self._say)
         self.worker: PredictWorker | None = None
         self._shut_down = False  # once True, no thread starts again (the window is closing)
+        self._followed = False  # another view shows these frames: play on while hidden
 
         self.picture = LivePicture()
         self.folder_grid = FolderGrid()
@@ -415,12 +416,25 @@ class LiveView(QWidget):
         self.setFocus()
 
     def hideEvent(self, event) -> None:
-        # Another tab: stop spending the CPU on a picture nobody sees.
+        # Another tab: stop spending the CPU on a picture nobody sees (unless a view follows it).
+        if not self._followed and not self.window().isMinimized():
+            self._pause_while_hidden()
+        super().hideEvent(event)
+
+    def set_followed(self, followed: bool) -> None:
+        """Another view shows this one's frames (Under the hood): keep playing while hidden."""
+        self._followed = followed
+        if followed and self._resume_on_show and self.source is not None:
+            self.source.start()
+            self._resume_on_show = False
+        elif not followed and not self.isVisible():
+            self._pause_while_hidden()
+
+    def _pause_while_hidden(self) -> None:
         playing = isinstance(self.source, CameraSource) or getattr(self.source, "playing", False)
-        if playing and not self.window().isMinimized():
+        if playing:
             self._resume_on_show = True
             self.source.pause() if isinstance(self.source, VideoFileSource) else self.source.stop()
-        super().hideEvent(event)
 
     def shutdown(self) -> None:
         """Stop the source and both threads, for good (on close, and when the application

@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
                 follow = getattr(view, "follow_live", None)
                 if view is not live and callable(follow):
                     live.picture_shown.connect(follow)
+                    view.following.connect(live.set_followed)
         if self.label_view is not None:
             self.label_view.import_requested.connect(self.imports.import_paths)
             thumbnails = self.label_view.thumbnails  # "The disk is full" while thumbnailing

@@ -74,6 +74,7 @@ class Photo:
 class UnderTheHoodView(QWidget):
     title = "Under the hood"
     status_message = Signal(str)
+    following = Signal(bool)  # showing the Live view's frames now: Live plays on while hidden
 
     def __init__(self, session=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +103,7 @@ class UnderTheHoodView(QWidget):
         self.open_button.clicked.connect(self._open_file)
         self.follow = QCheckBox("Follow the Live view's frame")
         self.follow.setToolTip("While Live plays, this view shows its current frame's pass.")
+        self.follow.toggled.connect(lambda _on: self._say_following())
 
         self.forward = ForwardPanel()
         self.forward.block_changed.connect(self._block_changed)
@@ -125,7 +127,10 @@ class UnderTheHoodView(QWidget):
         row.addWidget(self.open_button)
         row.addStretch(1)
         buttons.addLayout(row)
-        buttons.addWidget(self.follow)
+        follow_row = QHBoxLayout()  # the box its own size: a click beside its text does nothing
+        follow_row.addWidget(self.follow)
+        follow_row.addStretch(1)
+        buttons.addLayout(follow_row)
         buttons.addStretch(1)
         photo_row = QHBoxLayout()
         photo_row.addWidget(self.picture)
@@ -139,7 +144,7 @@ class UnderTheHoodView(QWidget):
         splitter.addWidget(self.diagram)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([380, 900])
+        splitter.setSizes([420, 860])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
@@ -171,6 +176,14 @@ class UnderTheHoodView(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._hand_over()
+        self._say_following()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self._say_following()
+
+    def _say_following(self) -> None:
+        self.following.emit(self.follow.isChecked() and self.isVisible() and not self._shut_down)
 
     def check_model(self) -> None:
         """A training finished: the window calls this; show the new model."""
