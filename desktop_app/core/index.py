@@ -106,7 +106,6 @@ class Index:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
         self._closed = False
 
@@ -122,8 +121,6 @@ class Index:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
-            with self._guard:
-                self._connections.append(conn)
         return conn
 
     @contextmanager
@@ -138,12 +135,20 @@ class Index:
         conn.execute("COMMIT")
 
     def close(self) -> None:
+        """Closes this thread's connection now; every other thread's when it lets go of it.
+
+        Closing a connection another thread is reading through frees the statement under it:
+        SQLite then crashes the process (closing the window while a gallery loaded did). Each
+        thread holds its own connection while it uses it, so dropping the index's references
+        closes the connection when its last read ends; later calls here raise "closed".
+        """
         with self._guard:
             self._closed = True
-            connections, self._connections = self._connections, []
-        for conn in connections:
+            mine = getattr(self._local, "conn", None)
+            self._local = threading.local()
+        if mine is not None:
             try:
-                conn.close()
+                mine.close()
             except sqlite3.Error:
                 pass
 

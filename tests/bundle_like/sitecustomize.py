@@ -47,6 +47,8 @@ class ExcludedImports(importlib.abc.MetaPathFinder):
 def install() -> ExcludedImports | None:
     if os.environ.get("HOTDOG_ALLOW_EXCLUDED") == "1" or not SPEC.is_file():
         return None
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        return None  # a JAX or torch process is not the bundle's configuration (JAX needs SciPy)
     names = excluded_modules() - TEST_TOOLS
     if any(isinstance(f, ExcludedImports) for f in sys.meta_path):
         return None
