@@ -69,6 +69,7 @@ def test_a_users_whole_journey_passes_in_the_real_window(x_server, tmp_path):
         "5-live-heatmap",
         "6-live-folder",
         "7-under-the-hood",
+        "8-under-the-hood-map",
     ]
     for png in pngs:  # what the X server showed, read back from it
         assert colours(png) > 50, png.name

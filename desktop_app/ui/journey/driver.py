@@ -49,6 +49,13 @@ def click(widget: QWidget) -> None:
     QTest.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
 
 
+def click_at(widget: QWidget, pos) -> None:
+    """A click at a point of widget (a tab of a tab bar, a bar of a chart)."""
+    if not widget.isVisible() or not widget.isEnabled():
+        raise JourneyFailure(f"{_name(widget)} is not there to click")
+    QTest.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
+
+
 def key(widget: QWidget, key_: Qt.Key, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
     QTest.keyClick(widget, key_, modifiers)
 

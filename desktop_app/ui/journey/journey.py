@@ -26,6 +26,7 @@ from desktop_app.ui.journey.driver import (
     JourneyFailure,
     answer_next_file_dialog,
     click,
+    click_at,
     drop_files,
     key,
     pump,
@@ -288,8 +289,39 @@ class Journey:
             raise JourneyFailure("the view stopped following the Live frame")
         shot = self.shot("7-under-the-hood")
         click(hood.follow)
+        hood.random_photo()  # a labeled photo for the panels (the step needs its label)
+        panels = self._hood_panels(hood)
         self.show_tab("Live")
-        return f"{parts} parts drawn, {len(first.rows)} blocks' maps, Live frames followed; {shot}"
+        return (
+            f"{parts} parts drawn, {len(first.rows)} blocks' maps, Live frames followed; "
+            f"{panels}; {shot}"
+        )
+
+    def _hood_panels(self, hood) -> str:
+        """Each panel after the forward pass, opened by its tab as a user would, until drawn."""
+        tab_bar = hood.panels.tabBar()
+
+        def open_tab(title: str):
+            index = [hood.panels.tabText(i) for i in range(hood.panels.count())].index(title)
+            click_at(tab_bar, tab_bar.tabRect(index).center())
+            wait_until(lambda: hood.panels.currentIndex() == index, 5, f"the {title} tab")
+
+        open_tab("Why this verdict")
+        wait_until(lambda: hood.votes.drawing is not None, 60, "the votes")
+        open_tab("One step")
+        wait_until(hood.one_step.step_button.isEnabled, 60, "the Take one step button")
+        click(hood.one_step.step_button)
+        wait_until(lambda: hood.one_step.drawing is not None, 60, "one step")
+        open_tab("Weights that move")
+        wait_until(lambda: hood.weights.shown_epoch is not None, 60, "the weights' histograms")
+        click(hood.weights.play_button)
+        last = hood.weights.slider.maximum()
+        wait_until(lambda: hood.weights.shown_epoch == last, 60, "the replay's last epoch")
+        open_tab("Your photos on a map")
+        wait_until(lambda: hood.photo_map.drawing is not None, 120, "the map")
+        shot = self.shot("8-under-the-hood-map")
+        points = len(hood.photo_map.drawing.hashes)
+        return f"votes, one step, {last + 1} epochs replayed, {points} photos mapped; {shot}"
 
     def close_while_playing(self) -> str:
         live = self.view("Live")
