@@ -165,12 +165,27 @@ def main() -> int:
     backbone = hood.diagram.tree.topLevelItem(0)
     hood.diagram.tree.setCurrentItem(backbone.child(min(4, backbone.childCount() - 1)))
     shoot("under_the_hood_forward.png")
-    for index in range(1, hood.panels.count()):  # the panels after the forward pass
-        hood.panels.setCurrentIndex(index)
-        ready = getattr(hood.panels.currentWidget(), "ready", lambda: True)
-        wait_until(ready, f"the {hood.panels.tabText(index)} panel")
-        name = hood.panels.tabText(index).lower().replace(" ", "_").replace("'", "")
-        shoot(f"under_the_hood_{name}.png")
+    titles = [hood.panels.tabText(i) for i in range(hood.panels.count())]
+
+    def panel(title: str, ready, then=None) -> None:
+        hood.panels.setCurrentIndex(titles.index(title))
+        wait_until(ready, f"the {title} panel")
+        if then is not None:
+            then()
+        shoot(f"under_the_hood_{title.lower().replace(' ', '_')}.png")
+
+    panel("Why this verdict", lambda: hood.votes.drawing is not None)
+    hood.panels.setCurrentIndex(titles.index("One step"))
+    wait_until(hood.one_step.step_button.isEnabled, "the Take one step button")
+    hood.one_step.step_button.click()
+    panel("One step", lambda: hood.one_step.drawing is not None)
+    weights = hood.weights
+    panel(
+        "Weights that move",
+        lambda: weights.shown_epoch is not None,
+        lambda: (weights.slider.setValue(weights.slider.maximum()), settle(600)),
+    )
+    panel("Your photos on a map", lambda: hood.photo_map.drawing is not None)
 
     window.close()
     return 0
