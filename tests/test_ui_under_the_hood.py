@@ -163,3 +163,43 @@ def test_live_plays_on_behind_a_following_view_and_pauses_when_it_stops(qtbot, t
         live.shutdown()
         hood.shutdown()
         session.close()
+
+
+def test_look_under_the_hood_from_a_gallery_shows_that_photo(qtbot, trained, tmp_path):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMenu
+    from ui_helpers import isolate_settings
+
+    from desktop_app.ui.shell.main_window import VIEW_FACTORIES, MainWindow
+
+    isolate_settings(tmp_path / "settings")
+    views = [v for v in VIEW_FACTORIES if v[0] in ("Label", "Under the hood")]
+    window = MainWindow(views=views)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.session.open(trained[0])
+    gallery = window.label_view.galleries["hot_dog"]
+    qtbot.waitUntil(lambda: gallery.model.rowCount() == 10, timeout=10000)
+    index = gallery.model.index(3, 0)
+    gallery.view.setCurrentIndex(index)
+    wanted = gallery.view.selected_hashes()[0]
+    chosen = []
+
+    def choose() -> None:  # the context menu is modal: pick its item the way a click would
+        menu = QApplication.activePopupWidget()
+        if not isinstance(menu, QMenu):
+            QTimer.singleShot(50, choose)
+            return
+        action = next(a for a in menu.actions() if a.text().startswith("Look under the hood"))
+        chosen.append(action.text())
+        action.trigger()
+        menu.close()
+
+    QTimer.singleShot(50, choose)
+    gallery.view.customContextMenuRequested.emit(gallery.view.visualRect(index).center())
+    hood = window.views["Under the hood"]
+    assert chosen and window.tabs.currentWidget() is hood
+    qtbot.waitUntil(lambda: hood.photo is not None and hood.photo.hash == wanted, timeout=10000)
+    qtbot.waitUntil(lambda: hood.forward.drawing is not None, timeout=60000)
+    assert "labeled hot_dog" in hood.caption.text()
+    window.close()

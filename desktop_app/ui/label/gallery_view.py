@@ -114,6 +114,7 @@ class GalleryPanel(QFrame):
     """Header "Hot dog (688)" above the grid; a drop target for its label."""
 
     move_requested = Signal(list, str)  # hashes, target label (from the context menu)
+    inspect_requested = Signal(str)  # a hash: "Look under the hood" (the window shows it there)
 
     def __init__(
         self,
@@ -130,6 +131,7 @@ class GalleryPanel(QFrame):
         self.view = GalleryListView(self.model, label_color(label), self)
         self.drop_target = DropTarget(self, label)
         self.move_targets = [t for t in move_targets if t != label]
+        self.inspectable = False  # the window has an Under the hood view to show a photo in
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
@@ -166,4 +168,7 @@ class GalleryPanel(QFrame):
             menu.addAction(f"Move to {name}", lambda t=target: self.move_requested.emit(hashes, t))
         menu.addSeparator()
         menu.addAction("Move to Trash\tDel", lambda: self.view.delete_requested.emit(hashes))
+        if len(hashes) == 1 and self.inspectable:
+            menu.addSeparator()
+            menu.addAction("Look under the hood…", lambda: self.inspect_requested.emit(hashes[0]))
         menu.exec(self.view.viewport().mapToGlobal(pos))

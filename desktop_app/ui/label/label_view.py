@@ -19,6 +19,7 @@ HOT_DOG, NOT_HOT_DOG, UNLABELED = "hot_dog", "not_hot_dog", "unlabeled"
 
 class LabelView(QWidget):
     import_requested = Signal(list, str)  # paths dropped on a target, label to give them
+    inspect_requested = Signal(str)  # a photo's hash, to be shown in Under the hood
 
     def __init__(self, session: DatasetSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,6 +59,7 @@ class LabelView(QWidget):
             target.hashes_dropped.connect(self.relabel)
         for panel in self.galleries.values():
             panel.move_requested.connect(self.relabel)
+            panel.inspect_requested.connect(self.inspect_requested)
             panel.view.delete_requested.connect(self.session.trash)
 
         session.opened.connect(self._set_dataset)
@@ -87,6 +89,11 @@ class LabelView(QWidget):
     def _guess_model_changed(self, _model_path: str) -> None:
         self.inbox.clear_guesses()
         self._ask_for_guesses()
+
+    def offer_inspect(self) -> None:
+        """The galleries' menus offer "Look under the hood…" (the window has such a view)."""
+        for panel in self.galleries.values():
+            panel.inspectable = True
 
     def relabel(self, hashes: list[str], label: str) -> None:
         self.session.set_label(hashes, label)

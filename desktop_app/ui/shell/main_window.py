@@ -107,6 +107,12 @@ class MainWindow(QMainWindow):
                 if view is not live and callable(follow):
                     live.picture_shown.connect(follow)
                     view.following.connect(live.set_followed)
+        inspector = next((v for v in self.views.values() if hasattr(v, "show_dataset_photo")), None)
+        if self.label_view is not None and inspector is not None:
+            self.label_view.offer_inspect()
+            self.label_view.inspect_requested.connect(
+                lambda hash_, view=inspector: self._inspect(view, hash_)
+            )
         if self.label_view is not None:
             self.label_view.import_requested.connect(self.imports.import_paths)
             thumbnails = self.label_view.thumbnails  # "The disk is full" while thumbnailing
@@ -367,6 +373,11 @@ class MainWindow(QMainWindow):
         state = store.value(app_settings.STATE_KEY)
         if state is not None:
             self.restoreState(state)
+
+    def _inspect(self, view: QWidget, hash_: str) -> None:
+        """ "Look under the hood…" on a gallery photo: that view, showing that photo."""
+        self.tabs.setCurrentWidget(view)
+        view.show_dataset_photo(hash_)
 
     def shutdown(self) -> None:
         """Save the geometry, stop every thread (imports, then each view's) and close the dataset.

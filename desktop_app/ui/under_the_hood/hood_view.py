@@ -117,7 +117,7 @@ class UnderTheHoodView(QWidget):
         self.weights = WeightsPanel(self.thread.ask)
         self.panels.addTab(_scrolled(self.weights), "Weights that move")
         self.photo_map = MapPanel(self.thread.ask)
-        self.photo_map.photo_clicked.connect(self._map_photo)
+        self.photo_map.photo_clicked.connect(self.show_dataset_photo)
         self.panels.addTab(self.photo_map, "Your photos on a map")
 
         buttons = QVBoxLayout()
@@ -250,8 +250,8 @@ class UnderTheHoodView(QWidget):
         if not self._shut_down:
             self.weights.follow_training(event)
 
-    def _map_photo(self, hash_: str) -> None:
-        """A dot of the map was clicked: show its photo."""
+    def show_dataset_photo(self, hash_: str) -> None:
+        """A dataset photo by hash: a dot of the map, or "Look under the hood…" in Label."""
         dataset = self.session.dataset if self.session is not None else None
         item = dataset.get(hash_) if dataset is not None else None
         if item is not None:
