@@ -98,6 +98,17 @@ def test_a_read_only_folder_opens_with_a_banner_and_refuses_every_change(
     assert on_disk(root) == before and no_message_box(window)
 
 
+def test_on_a_read_only_folder_train_and_check_labels_are_off_and_say_why(
+    qapp, qtbot, tmp_path, root, monkeypatch
+):
+    monkeypatch.setattr(writable, "unwritable_reason", lambda folder: "Read-only file system")
+    window = open_window(qtbot, tmp_path / "settings", root, all_views=True)
+    train = window.views["Train"]
+    qtbot.waitUntil(lambda: "read-only" in train.summary.text())
+    assert not train.train_button.isEnabled() and not train.check_button.isEnabled()
+    assert "training and Check labels save inside the dataset" in train.summary.text()
+
+
 def test_the_folder_pulled_away_while_open_closes_the_dataset_and_it_reopens(
     qapp, qtbot, tmp_path, root
 ):

@@ -135,10 +135,19 @@ class PredictWorker(QThread):
             self.predictor, self.model_path = None, None
             self.model_missing.emit(str(error))
             return
-        self.model_path = Path(path)
         # The first prediction traces the compiled step; do it now, not on the first real frame.
+        # A model that loads but cannot predict is this model's problem, said in one line.
         size = self.predictor.input_size
-        self.predictor.predict_image(np.zeros((size, size, 3), np.uint8))
+        try:
+            self.predictor.predict_image(np.zeros((size, size, 3), np.uint8))
+        except Exception as error:  # any failure here means "this model is unusable"
+            self.predictor, self.model_path = None, None
+            reason = (
+                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            )
+            self.model_missing.emit(f"Cannot predict with {Path(path).name}: {reason[:200]}")
+            return
+        self.model_path = Path(path)
         self.model_ready.emit(str(path))
         if self._last_picture is not None:  # a still picture gets its verdict from the new model
             self._predict(self._last_picture)

@@ -238,6 +238,14 @@ class TrainView(QWidget):
         counts = dataset.counts()
         labeled = [(c, counts.get(c, 0)) for c in dataset.classes]
         text = " · ".join(f"{n} {label_title(c).lower()}" for c, n in labeled)
+        if dataset.readonly:  # a model and the feature cache are saved inside the dataset
+            self.summary.setText(
+                f"Labeled photos: {text} · read-only here: training and Check labels save"
+                " inside the dataset, so they are off"
+            )
+            self.train_button.setEnabled(False)
+            self.check_button.setEnabled(False)
+            return
         self.summary.setText(f"Labeled photos: {text}")
         self.train_button.setEnabled(not self._stopping)
         self.check_button.setEnabled(not self.is_training)
