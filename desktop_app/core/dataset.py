@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -32,7 +33,7 @@ from desktop_app.core.progress import ProgressCallback
 from desktop_app.core.reader import reader_view, where_now
 from desktop_app.core.snapshot import IndexSnapshot
 from desktop_app.core.staging import StagedFile, stage_file, stage_image
-from desktop_app.core.undo import Move, Step, UndoStack
+from desktop_app.core.undo import GrowingStep, Move, Step, UndoStack
 from desktop_app.core.undo_journal import UndoJournal
 
 HOT_DOG, NOT_HOT_DOG, UNLABELED = "hot_dog", "not_hot_dog", "unlabeled"
@@ -373,15 +374,17 @@ class Dataset:
         return folder
 
     def _add_staged(self, staged: list[StagedFile], label: str) -> list[AddResult]:
-        results, moves = self.store(staged, label)
-        self.record(Step("add", tuple(moves)))
-        return results
+        return self.store(staged, label, GrowingStep())[0]
 
-    def store(self, staged: list[StagedFile], label: str) -> tuple[list[AddResult], list[Move]]:
-        """Move staged files into place in one index transaction; the caller records the undo step.
+    def store(
+        self, staged: list[StagedFile], label: str, step: GrowingStep | None = None
+    ) -> tuple[list[AddResult], list[Move]]:
+        """Move staged files into place in one index transaction.
 
         A file already in the dataset is a duplicate (its staged copy is dropped); one in the trash
-        comes back under the new label. Returns the results and the moves for an undo Step.
+        comes back under the new label. Returns the results and the moves for an undo Step. With
+        step, the moves join it in the same transaction (a kill after the commit cannot leave them
+        out of the undo history); without, the caller records the step.
         """
         self._require_writer()
         now = time.time()
@@ -435,8 +438,12 @@ class Dataset:
                     Index.insert(conn, new_rows)
                     Index.move(conn, [(row.hash, lab, None, row.mtime) for row, lab in restored])
                     Index.log(conn, "add", [(h, None, after) for h, _before, after in moves])
+                    if step is not None:
+                        self._undo.grow(step, tuple(moves), conn)
             except BaseException:
                 self._put_back(placed, restored)
+                if step is not None:
+                    self._undo.reload()  # the step's growth went with the transaction
                 raise
             if moves:
                 self._changed()
@@ -496,10 +503,14 @@ class Dataset:
             rows = self.index.rows(TRASH)
             for row in rows:
                 (self.trash_dir / row.name).unlink(missing_ok=True)
-            with self.index.transaction() as conn:
-                Index.delete(conn, [row.hash for row in rows])
-                Index.log(conn, "delete", [(row.hash, TRASH, None) for row in rows])
-            self._undo.clear()
+            try:
+                with self.index.transaction() as conn:
+                    Index.delete(conn, [row.hash for row in rows])
+                    Index.log(conn, "delete", [(row.hash, TRASH, None) for row in rows])
+                    self._undo.clear(conn)  # with the deletion: no step names a file gone
+            except BaseException:
+                self._undo.reload()
+                raise
             self._changed()
         return len(rows)
 
@@ -518,8 +529,7 @@ class Dataset:
             step = self._undo.peek_undo()
             if step is None:
                 return False
-            moves = self._move(step.backward(), "undo")
-            self._undo.undone()
+            moves = self._move(step.backward(), "undo", lambda conn, _: self._undo.undone(conn))
         self._announce(moves)
         return True
 
@@ -529,19 +539,25 @@ class Dataset:
             step = self._undo.peek_redo()
             if step is None:
                 return False
-            moves = self._move(step.forward(), "redo")
-            self._undo.redone()
+            moves = self._move(step.forward(), "redo", lambda conn, _: self._undo.redone(conn))
         self._announce(moves)
         return True
 
     def _change(self, action: str, wanted: list[tuple[str, str]]) -> None:
         with self._write:
-            moves = self._move(wanted, action)
-            self._undo.push(Step(action, tuple(moves)))
+            moves = self._move(
+                wanted, action, lambda conn, moves: self._undo.push(Step(action, moves), conn)
+            )
         self._announce(moves)
 
-    def _move(self, wanted: list[tuple[str, str]], action: str) -> list[Move]:
-        """Rename each file to its new folder, then record all of it in one transaction.
+    def _move(
+        self,
+        wanted: list[tuple[str, str]],
+        action: str,
+        history: Callable[[sqlite3.Connection, tuple[Move, ...]], None] | None = None,
+    ) -> list[Move]:
+        """Rename each file to its new folder, then record all of it in one transaction, with
+        history(conn, moves) writing the undo history in that same transaction.
 
         If anything fails, the files already renamed go back, so folders and index still agree.
         """
@@ -577,7 +593,11 @@ class Dataset:
                         ],
                     )
                     Index.log(conn, action, [(row.hash, row.label, target) for row, target in done])
+                    if history is not None:
+                        history(conn, tuple((row.hash, row.label, t) for row, t in done))
             except BaseException:
+                if history is not None:
+                    self._undo.reload()  # the step went with the transaction
                 for row, target in reversed(done):
                     try:
                         os.rename(self.folder(target) / row.name, self.folder(row.label) / row.name)

@@ -21,7 +21,7 @@ from desktop_app.core.hashing import content_hash
 from desktop_app.core.imaging import read_bytes
 from desktop_app.core.progress import CancelToken, EtaClock, Progress, ProgressCallback, emit
 from desktop_app.core.staging import IMAGE_EXTENSIONS, StagedFile, stage_bytes
-from desktop_app.core.undo import Move, Step
+from desktop_app.core.undo import GrowingStep
 from desktop_app.core.write_errors import DiskFull
 
 BATCH_SIZE = 128  # files per index transaction
@@ -100,7 +100,6 @@ def import_paths(
     dataset._check_label(label)
     files = _without_dataset(list(iter_image_files(paths)), dataset.root)
     report = ImportReport()
-    moves: list[Move] = []
     total = len(files)
     clock = EtaClock()
     event_step = max(1, int(total * EVENT_FRACTION))
@@ -112,16 +111,17 @@ def import_paths(
     def flush() -> None:
         nonlocal last_flush
         if pending:
-            results, batch_moves = dataset.store([staged for _path, staged in pending], label)
+            staged_files = [staged for _path, staged in pending]
+            results, _moves = dataset.store(staged_files, label, step)
             for (path, _staged), result in zip(pending, results, strict=True):
                 if result.added:
                     report.added.append(result.item)
                 else:
                     report.duplicates.append((path, result.item))
-            moves.extend(batch_moves)
             pending.clear()
         last_flush = time.monotonic()
 
+    step = GrowingStep("add")  # one undoable step, which every batch's transaction adds to
     known = frozenset(hash for hash, _label in dataset.index.label_pairs())
     try:
         for path, outcome in _staged_in_order(files, dataset.staging_dir, known, cancel):
@@ -152,7 +152,6 @@ def import_paths(
     finally:
         for _path, staged in pending:  # an error mid-batch: leave nothing half-imported
             staged.temp_path.unlink(missing_ok=True)
-        dataset.record(Step("add", tuple(moves)))
     emit(progress, Progress("importing", done, total, report.summary()))
     return report
 
