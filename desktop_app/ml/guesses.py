@@ -41,7 +41,7 @@ def guess(
     from desktop_app.ml.predict import Predictor
 
     predictor = Predictor(record.model_path)
-    head = _head_of(predictor.model) if _is_fast(record) else None
+    head = _head_of(predictor.model) if is_fast(record) else None
     if head is not None:
         from desktop_app.ml.training import cached_features
 
@@ -53,7 +53,29 @@ def guess(
     return _from_pixels(predictor, items, progress, cancel)
 
 
-def _is_fast(record: RunRecord) -> bool:
+def guess_live(
+    dataset,
+    items: Sequence,
+    live,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    allow_download: bool = True,
+) -> Guesses:
+    """The guesses of a live head (ml/live_update.py) on the items' cached features."""
+    from desktop_app.ml.training import cached_features
+
+    spec = BACKBONES[live.backbone]
+    cache = cached_features(
+        dataset, spec, items, progress=progress, cancel=cancel, allow_download=allow_download
+    )
+    found = _from_features(live.classes, live.head, cache.vectors, items)
+    found.how = "cached features + the live head"
+    return found
+
+
+def is_fast(record: RunRecord) -> bool:
+    """A frozen pretrained backbone plus a head, at the size the feature cache is kept at."""
     spec = BACKBONES.get(record.backbone)
     return (
         record.settings.get("mode") == "fast"

@@ -1,12 +1,14 @@
 """What to label next, with the model's guess for each inbox photo, and accepting guesses in bulk.
 
 The order is ml/label_next.py's; this file gathers what it needs: the inbox, the current model's
-guesses (ml/guesses.py), the backbone features and the near-duplicate groups.
+guesses (ml/guesses.py), the backbone features and the near-duplicate groups. Given a live head
+(ml/live_update.py: the model's head fitted again on the labels since), its guesses stand instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -42,8 +44,10 @@ class Suggestion:
 class Suggestions:
     order: str
     suggestions: list[Suggestion]
-    model: str | None  # the id of the run whose model guessed
+    model: str | None  # the id of the run whose model guessed, or "live: 7 labels since run X"
     notes: list[str] = field(default_factory=list)  # what the order had to do without
+    run: str | None = None  # the id of the saved run behind the guesses (live or not)
+    live: Any = None  # the ml.live_update.LiveHead that guessed, None: the saved model did
 
     def above(self, threshold: float) -> list[Suggestion]:
         """Guesses at least threshold sure, to the 4 decimals shown (so 0.9 accepts a 0.9 shown)."""
@@ -62,9 +66,12 @@ def suggest(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     allow_download: bool = True,
+    live: Any = None,
 ) -> Suggestions:
     """Every inbox photo once, in the order asked for. backbone: whose features order a dataset
-    that has no model yet (default: the default backbone)."""
+    that has no model yet (default: the default backbone). live: a LiveHead of this dataset's
+    current model, whose guesses are used instead of the saved head's (ignored once another model
+    is current)."""
     if order not in ORDERS:
         raise StudioError(f"unknown order {order!r}: use next or import")
     inbox = dataset.items(UNLABELED)
@@ -72,14 +79,31 @@ def suggest(
     notes: list[str] = []
     classes = list(dataset.classes)
     probabilities = features = None
+    if live is not None and not _live_fits(live, dataset, record):
+        live = None  # another model is current, or another dataset is open
     if record is None:
         notes.append("no model yet: train one to get guesses")
     elif inbox:
-        from desktop_app.ml.guesses import guess
+        from desktop_app.ml.guesses import guess, guess_live
 
-        guessed = guess(
-            dataset, inbox, record, progress=progress, cancel=cancel, allow_download=allow_download
-        )
+        if live is not None:
+            guessed = guess_live(
+                dataset,
+                inbox,
+                live,
+                progress=progress,
+                cancel=cancel,
+                allow_download=allow_download,
+            )
+        else:
+            guessed = guess(
+                dataset,
+                inbox,
+                record,
+                progress=progress,
+                cancel=cancel,
+                allow_download=allow_download,
+            )
         classes, probabilities, features = guessed.classes, guessed.probabilities, guessed.features
     if order == "import" or not inbox:
         picks = [(i, "in import order") for i in range(len(inbox))]
@@ -87,9 +111,21 @@ def suggest(
         if features is None:
             features = _features(dataset, inbox, backbone, notes, progress, cancel, allow_download)
         picks = _next_order(dataset, inbox, features, probabilities, classes, progress, cancel)
-    model = record.id if record is not None else None
+    run = record.id if record is not None else None
+    model = live.describe() if live is not None else run
     suggestions = [_suggestion(inbox[i], i, reason, probabilities, classes) for i, reason in picks]
-    return Suggestions(order, suggestions, model, notes)
+    return Suggestions(order, suggestions, model, notes, run=run, live=live)
+
+
+def _live_fits(live, dataset, record) -> bool:
+    from pathlib import Path
+
+    return (
+        record is not None
+        and live.run_id == record.id
+        and Path(live.root) == Path(dataset.root)
+        and list(live.classes) == list(dataset.classes)
+    )
 
 
 def _next_order(dataset, inbox, features, probabilities, classes, progress, cancel):

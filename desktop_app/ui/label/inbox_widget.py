@@ -183,10 +183,15 @@ class InboxWidget(QFrame):
     def refresh(self) -> None:
         self.queue.schedule_reload()
 
-    def set_order(self, hashes: list[str]) -> None:
+    def set_order(self, hashes: list[str], keep_current: bool = False) -> None:
         """Show the inbox in this order (photos it does not name after, in import order);
-        an empty list: the import order. The first photo of the new order is shown."""
+        an empty list: the import order. The first photo of the new order is shown, unless
+        keep_current: the photo on screen stays, and the new order follows it."""
         self._rank = {h: n for n, h in enumerate(hashes)}
+        if keep_current and self.current is not None and self.current in self._candidates():
+            self._rank[self.current] = -1  # first, so the order goes on from it
+            self._prefetch_ahead()
+            return
         self._skipped.clear()
         self.current = None
         self._advance()

@@ -2,7 +2,9 @@
 all above X%, Near-duplicates… and Health…; wired to the view's inbox and the session.
 
 The suggestions (guesses and order) are worked out again when the dataset opens, the order
-changes, photos arrive or a new model is trained; a label only takes its photo off them.
+changes, photos arrive or a new model is trained; a label only takes its photo off them. After
+every LIVE_EVERY new labels, while a model guesses, the head is fitted again in the background
+first (live update, fast-mode models only), so guesses and order keep up with the labels.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from desktop_app.ui.label.accept_all_bar import AcceptAllBar
 from desktop_app.ui.label.label_order_bar import LabelOrderBar
 from desktop_app.ui.label.suggestion_source import SuggestionSource
+
+LIVE_EVERY = 5  # new labels between two live updates
 
 
 class LabelTools(QWidget):
@@ -36,6 +40,10 @@ class LabelTools(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         self.dialogs: dict[str, Any] = {}
+        self.live_guesses: dict[str, tuple[str, float]] = {}  # hash -> the live head's guess
+        self._new_labels = 0  # labels since the last live update was asked for
+        self._live_off_run: str | None = None  # the run whose model cannot be updated live
+        self.source_run: str | None = None  # the run behind the suggestions shown
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -56,6 +64,8 @@ class LabelTools(QWidget):
         self.source.busy.connect(self.order_bar.set_busy)
         self.source.progress.connect(self.order_bar.show_progress)
         self.source.failed.connect(lambda text: self.say(f"No suggestions: {text}"))
+        self.source.updating.connect(self.order_bar.show_updating)
+        self.source.live_off.connect(self._live_off)
         self.accept_bar.message.connect(self.say)
         self.accept_bar.accepted.connect(lambda _count: self.inbox.setFocus())
         self.inbox.current_changed.connect(self.order_bar.show_reason)
@@ -106,21 +116,60 @@ class LabelTools(QWidget):
         self.refresh()
 
     def _suggestions_ready(self, found: Any) -> None:
+        previous = self.source_run
+        self.source_run = found.run
+        if found.run != previous:  # a new model learned from the labels so far
+            self._new_labels = 0
         self.order_bar.set_suggestions(found)
         self.accept_bar.set_suggestions(found)
+        self._show_live_guesses(found)
         if found.order == "next":
-            self.inbox.set_order([s.hash for s in found.suggestions])
+            # A live update reorders what comes next, never the photo on screen: the key about
+            # to be pressed is for the photo the person sees.
+            self.inbox.set_order([s.hash for s in found.suggestions], keep_current=bool(found.live))
+        self.order_bar.set_live(self.source.live_note if found.live is not None else "")
         self.order_bar.show_reason(self.inbox.current or "")
+
+    def _show_live_guesses(self, found: Any) -> None:
+        """The live head's guesses stand in the inbox too (Enter accepts them)."""
+        if found.live is None:
+            self.live_guesses = {}
+            return
+        self.live_guesses = {
+            s.hash: (s.guess, s.confidence) for s in found.suggestions if s.guess is not None
+        }
+        for hash_, (label, confidence) in self.live_guesses.items():
+            self.inbox.set_guess(hash_, label, confidence)
+
+    def _live_off(self, run: str, why: str) -> None:
+        """Said once, quietly (the reason line's tooltip): this model is not updated live."""
+        self._live_off_run = run
+        self.order_bar.set_live_off(f"No live update: {why}")
+
+    def _maybe_update_live(self) -> None:
+        latest = self.source.latest
+        if self._new_labels < LIVE_EVERY or self.session.dataset is None or latest is None:
+            return
+        if latest.run is None or latest.run == self._live_off_run:  # no model, or not fast
+            return
+        count, self._new_labels = self._new_labels, 0
+        self.source.refresh(self.session.dataset, self.order_bar.order, retrain=count)
 
     def _inbox_reloaded(self) -> None:
         self.accept_bar.set_inbox(self.inbox.queue.hashes())
 
-    def _dataset_changed(self, kind: str, _hashes: list) -> None:
+    def _dataset_changed(self, kind: str, hashes: list) -> None:
         if kind in ("added", "rebuilt"):  # new photos need a guess and a place in the order
             self.refresh()
+        elif kind == "labeled":
+            self._new_labels += len(hashes)
+            self._maybe_update_live()
 
     def _closed(self) -> None:
         self.source.forget()
+        self._new_labels, self.source_run, self.live_guesses = 0, None, {}
+        self.order_bar.set_live("")
+        self.order_bar.set_live_off("")
         for dialog in self.dialogs.values():
             dialog.close()
         self.dialogs.clear()

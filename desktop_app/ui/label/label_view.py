@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -29,7 +30,7 @@ class LabelView(QWidget):
         self.thumbnails.set_display_size(THUMB_DISPLAY, self.devicePixelRatioF())
         self.inbox = InboxWidget(session, self.thumbnails, self)
         self.guesser = InboxGuesser(self)
-        self.guesser.guessed.connect(self.inbox.set_guess)
+        self.guesser.guessed.connect(self._guessed)
         self.guesser.model_changed.connect(self._guess_model_changed)
         self.inbox.current_changed.connect(self._ask_for_guesses)
         self.galleries = {
@@ -86,8 +87,25 @@ class LabelView(QWidget):
         if dataset is not None:
             self.guesser.request(dataset, self.inbox.upcoming())
 
-    def _guess_model_changed(self, _model_path: str) -> None:
+    def _guessed(self, hash_: str, label: str, confidence: float) -> None:
+        """The saved model's guess, unless a live update's stands for that photo."""
+        if hash_ not in self.tools.live_guesses:
+            self.inbox.set_guess(hash_, label, confidence)
+
+    def _guess_model_changed(self, model_path: str) -> None:
         self.inbox.clear_guesses()
+        live = self.tools.live_guesses
+        latest = self.tools.source.latest
+        if (
+            live
+            and latest is not None
+            and model_path
+            and Path(model_path).parent.name == latest.run
+        ):
+            for hash_, (label, confidence) in live.items():  # still the live head of this model
+                self.inbox.set_guess(hash_, label, confidence)
+        else:
+            self.tools.live_guesses = {}
         self._ask_for_guesses()
 
     def offer_inspect(self) -> None:
