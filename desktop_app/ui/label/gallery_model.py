@@ -3,6 +3,10 @@
 Reloads happen on a pool thread (the dataset query), then the model applies the difference:
 removed rows go, new rows are appended. The view keeps its scroll position and selection
 while an import streams in.
+
+A QStringListModel of the hashes underneath, so rowCount and index stay in C++: the view's
+layout asks for every row's index after each change, and a Python rowCount made relabeling 50
+photos in a 10,000-photo gallery stall the window 200-400 ms (benchmarks/bench_scale.py).
 """
 
 from __future__ import annotations
@@ -10,10 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
+    QStringListModel,
     Qt,
     QTimer,
     Signal,
@@ -27,7 +31,7 @@ HashRole = Qt.ItemDataRole.UserRole + 1
 MAX_REMOVE_RUNS = 200
 
 
-class GalleryModel(QAbstractListModel):
+class GalleryModel(QStringListModel):
     count_changed = Signal(int)
     reloaded = Signal()  # a reload finished and was applied
 
@@ -51,9 +55,6 @@ class GalleryModel(QAbstractListModel):
 
     # -- Qt model interface --------------------------------------------------------------
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._hashes)
-
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
@@ -69,10 +70,12 @@ class GalleryModel(QAbstractListModel):
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        base = super().flags(index)
-        if index.isValid():
-            return base | Qt.ItemFlag.ItemIsDragEnabled
-        return base
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        # Not the string list's editable, droppable items: thumbnails are only picked and dragged.
+        return (
+            Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+        )
 
     def mimeTypes(self) -> list[str]:
         return [HASHES_MIME]
@@ -94,11 +97,10 @@ class GalleryModel(QAbstractListModel):
 
     def set_dataset(self, dataset: Any) -> None:
         self._generation += 1
-        self.beginResetModel()
         self.dataset = dataset
         self._hashes = []
         self._row_of = {}
-        self.endResetModel()
+        self.setStringList([])
         self.count_changed.emit(0)
         if dataset is not None:
             self._reload_now()
@@ -136,24 +138,26 @@ class GalleryModel(QAbstractListModel):
         if len(_runs(gone)) > MAX_REMOVE_RUNS:  # thousands of scattered rows: one reset is cheaper
             kept_order = [h for h in self._hashes if h in new_set]
             known = set(kept_order)
-            self.beginResetModel()
             self._hashes = kept_order + [h for h in new_hashes if h not in known]
-            self.endResetModel()
+            self.setStringList(self._hashes)
             self._row_of = {h: r for r, h in enumerate(self._hashes)}
             self.count_changed.emit(len(self._hashes))
             return
         # Remove contiguous runs from the bottom up so earlier row numbers stay valid.
         for first, last in reversed(_runs(gone)):
-            self.beginRemoveRows(QModelIndex(), first, last)
-            del self._hashes[first : last + 1]
-            self.endRemoveRows()
+            del self._hashes[first : last + 1]  # first: data() reads the Python list
+            self.removeRows(first, last - first + 1)
         kept = set(self._hashes)
         added = [h for h in new_hashes if h not in kept]
-        if added:
+        if added and not self._hashes:  # the first load: one reset, not 10,000 inserts
+            self._hashes = list(added)
+            self.setStringList(self._hashes)
+        elif added:
             start = len(self._hashes)
-            self.beginInsertRows(QModelIndex(), start, start + len(added) - 1)
             self._hashes.extend(added)
-            self.endInsertRows()
+            self.insertRows(start, len(added))
+            for offset, hash_ in enumerate(added):
+                self.setData(self.index(start + offset), hash_, Qt.ItemDataRole.EditRole)
         if gone or added:
             self._row_of = {h: r for r, h in enumerate(self._hashes)}
             self.count_changed.emit(len(self._hashes))
