@@ -112,6 +112,17 @@ def test_the_under_the_hood_tests_pass_on_xcb(x_server, tmp_path):
     assert " passed" in result.stdout and "Fatal Python error" not in output
 
 
+def test_the_label_next_health_and_live_update_tests_pass_on_xcb(x_server, tmp_path):
+    """#13's panels and buttons (label next, accept all, health, duplicates, the live update) on
+    the real display."""
+    result = run_tests_on(
+        x_server, tmp_path, "test_ui_label_next.py", "test_ui_health.py", "test_ui_live_update.py"
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    assert " passed" in result.stdout and "Fatal Python error" not in output
+
+
 def test_every_view_works_at_twice_the_scale(hidpi_x_server, tmp_path):
     """At QT_SCALE_FACTOR=2, as on a HiDPI laptop: the window's views and screenshots, and the
     Train view's results with the relabel buttons of its cards on screen (they were cut off)."""
