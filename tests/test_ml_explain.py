@@ -104,7 +104,13 @@ def test_layer_statistics_cover_backbone_features_and_head(fast):
     assert "top_conv" in names and names[-1] == "probabilities"
     features = next(layer for layer in explanation.layers if layer.part == "features")
     assert features.shape == (32,) and features.mean == pytest.approx(explanation.features.mean())
-    dense = next(layer for layer in explanation.layers if layer.name == "dense")
+    # The hidden Dense layer by kind: Keras numbers its name by how many came before in the
+    # process ("dense_7" after other tests), so the name says nothing here.
+    dense = next(
+        layer
+        for layer in explanation.layers
+        if layer.kind == "Dense" and layer.part == "head" and layer.name != "probabilities"
+    )
     assert dense.shape == (128,)
     assert dense.zero_share == pytest.approx(float(np.mean(explanation.hidden == 0)))
     assert dense.max == pytest.approx(float(explanation.hidden.max()))

@@ -80,7 +80,7 @@ def test_the_model_is_drawn_and_a_photo_goes_through_it(qtbot, view, trained):
         predictor.predict_image(photo.at(predictor.input_size)), abs=1e-5
     )
     assert "hot dog" in view.forward.score.text()
-    assert not view.picture.pixmap().isNull()
+    qtbot.waitUntil(lambda: not view.picture.pixmap().isNull(), timeout=10000)  # the photo shown
 
 
 def test_picking_a_block_shows_its_maps_alone(qtbot, view):

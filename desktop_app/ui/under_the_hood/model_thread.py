@@ -91,9 +91,10 @@ class ModelThread(QThread):
                     return
                 dataset, reload = self._dataset, self._reload
                 self._reload = False
-                kind, (work, answer) = (
-                    self._questions.popitem() if self._questions else (None, (None, None))
-                )
+                # Oldest kind first (a thumbnail asked before a pass is answered first); a newer
+                # question of a kind already waiting took its place without moving it.
+                kind = next(iter(self._questions), None)
+                work, answer = self._questions.pop(kind) if kind is not None else (None, None)
             try:
                 if reload or self._context is None or self._context.dataset is not dataset:
                     self._load(dataset)
