@@ -243,6 +243,7 @@ def test_thumbnails_on_a_full_disk_still_show_and_the_status_bar_says_why(
     cache = window.label_view.thumbnails
     hashes = [i.hash for i in window.session.dataset.items(HOT)]
     qtbot.waitUntil(lambda: all(cache.get(h) is not None for h in hashes))  # made in memory
+    assert cache.wait_idle()  # the other classes' thumbnails may still be mid-write
     assert not [p for p in (root / ".studio" / "thumbs").rglob("*") if p.is_file()]
     assert no_message_box(window)
 
