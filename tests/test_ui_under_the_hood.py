@@ -116,6 +116,27 @@ def test_the_live_frame_is_followed_only_when_asked(qtbot, view):
     assert view.photo.title == "The Live view's frame"
 
 
+def test_a_burst_of_live_frames_ends_on_the_newest(qtbot, view, monkeypatch):
+    """Frames come faster than passes: the view skips to the newest, and never stops on an old
+    one (the last frame of a paused video is the one shown)."""
+    first = drawn(qtbot, view)
+    view.follow.setChecked(True)
+    shown = []
+    real = view.show_photo
+    monkeypatch.setattr(view, "show_photo", lambda photo: (shown.append(photo), real(photo)))
+    frames = [noisy(BLUE if seed % 2 else RED, 32, seed=100 + seed) for seed in range(12)]
+    for pixels in frames:
+
+        class Frame:
+            model_pixels = pixels
+            image = None
+
+        view.follow_live(Frame())
+    drawn(qtbot, view, first)
+    qtbot.wait(500)  # time for any older frame to turn up: none may
+    assert [len(shown), np.array_equal(view.photo.pixels, frames[-1])] == [1, True]
+
+
 def test_the_model_is_not_loaded_until_the_tab_is_shown(qtbot, trained):
     session = DatasetSession()
     hidden = UnderTheHoodView(session)

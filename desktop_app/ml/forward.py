@@ -14,15 +14,17 @@ import numpy as np
 from desktop_app.ml.runtime import keras_module
 
 
-def compiled_forward(model) -> Callable[[np.ndarray], np.ndarray]:
-    """float32 batch -> numpy outputs; traced once per batch shape."""
+def compiled_forward(model) -> Callable[[np.ndarray], np.ndarray | list[np.ndarray]]:
+    """float32 batch -> numpy outputs (a list for a model with several); traced once per batch
+    shape. One compiled call also keeps the GIL free while it runs: an eager Keras call walks the
+    layers in Python, ~10x slower for a MobileNet, and takes a core from the GUI thread."""
     keras = keras_module()
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
 
         call = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
-        return lambda x: call(tf.convert_to_tensor(x)).numpy()
+        return lambda x: _numpy(call(tf.convert_to_tensor(x)))
     if backend == "jax":
         import jax
 
@@ -34,9 +36,15 @@ def compiled_forward(model) -> Callable[[np.ndarray], np.ndarray]:
             outputs, _ = model.stateless_call(trainable, frozen, x, training=False)
             return outputs
 
-        return lambda x: np.asarray(call(trainable, frozen, x))
+        return lambda x: _numpy(call(trainable, frozen, x))
     # torch (eager is its normal mode) and anything else: the plain call without gradients.
-    return lambda x: keras.ops.convert_to_numpy(_no_grad_call(model, x))
+    return lambda x: _numpy(_no_grad_call(model, x))
+
+
+def _numpy(outputs):
+    if isinstance(outputs, (list, tuple)):
+        return [_numpy(o) for o in outputs]
+    return np.asarray(keras_module().ops.convert_to_numpy(outputs))
 
 
 def _no_grad_call(model, x):

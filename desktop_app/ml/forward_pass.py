@@ -60,7 +60,10 @@ def default_blocks(blocks: list[tuple[str, str]], count: int = 4) -> list[tuple[
 
 
 class ForwardPassModel:
-    """Built once per model (and block choice); Keras models are not thread-safe: one thread."""
+    """Built once per model (and block choice); Keras models are not thread-safe: one thread.
+
+    Every pass is one compiled call of a model with all the taps as outputs: raw pixels in; the
+    chosen blocks' maps, the pooled features and every Dense layer's neurons out."""
 
     def __init__(self, model, classes: list[str]) -> None:
         from desktop_app.ml.gradcam import _parts
@@ -71,16 +74,24 @@ class ForwardPassModel:
         self.blocks = map_blocks(model)
         self._chosen: tuple[tuple[str, str], ...] = ()
         self._taps = None
-        dense = [layer for layer in self.head.layers if type(layer).__name__ == "Dense"]
-        keras = keras_module()
-        self._head_taps = keras.Model(self.head.inputs[0], [layer.output for layer in dense])
-        self._dense_names = [layer.name for layer in dense]
+        self._dense = [layer for layer in self.head.layers if type(layer).__name__ == "Dense"]
+        self._dense_names = [layer.name for layer in self._dense]
 
     def _taps_for(self, chosen: tuple[tuple[str, str], ...]):
         if chosen != self._chosen or self._taps is None:
+            from desktop_app.ml.forward import compiled_forward
+
             keras = keras_module()
-            outputs = [self.backbone.get_layer(layer).output for _block, layer in chosen]
-            self._taps = keras.Model(self.backbone.inputs, [*outputs, self.backbone.outputs[0]])
+            maps = [self.backbone.get_layer(layer).output for _block, layer in chosen]
+            backbone_taps = keras.Model(self.backbone.inputs, [*maps, self.backbone.outputs[0]])
+            head_taps = keras.Model(self.head.inputs[0], [d.output for d in self._dense])
+            inputs = keras.Input(self.model.input_shape[1:])
+            x = inputs
+            for layer in self.before:
+                x = layer(x)
+            *tapped, features = _as_list(backbone_taps(x))
+            neurons = _as_list(head_taps(features))
+            self._taps = compiled_forward(keras.Model(inputs, [*tapped, features, *neurons]))
             self._chosen = chosen
         return self._taps
 
@@ -88,13 +99,9 @@ class ForwardPassModel:
         """image: input_size x input_size x 3 uint8 (or float 0..255)."""
         chosen = tuple(blocks if blocks is not None else default_blocks(self.blocks))
         x = np.asarray(image, dtype=np.float32)[None]
-        for layer in self.before:
-            x = layer(x)
-        outs = self._taps_for(chosen)(x, training=False)
-        outs = [np.asarray(o) for o in (outs if isinstance(outs, (list, tuple)) else [outs])]
-        *tapped, features = outs
-        heads = self._head_taps(features, training=False)
-        heads = [np.asarray(h)[0] for h in (heads if isinstance(heads, (list, tuple)) else [heads])]
+        outs = self._taps_for(chosen)(x)
+        tapped, features = outs[: len(chosen)], outs[len(chosen)]
+        heads = [np.asarray(h)[0] for h in outs[len(chosen) + 1 :]]
         maps = [
             _strongest(block, layer, t[0]) for (block, layer), t in zip(chosen, tapped, strict=True)
         ]
@@ -105,6 +112,10 @@ class ForwardPassModel:
             probabilities=heads[-1],
             classes=list(self.classes),
         )
+
+
+def _as_list(outputs) -> list:
+    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
 
 def _strongest(block: str, layer: str, output: np.ndarray) -> LayerMaps:

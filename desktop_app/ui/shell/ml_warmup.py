@@ -69,3 +69,6 @@ class MlWarmup(QThread):
             return
         backend = keras.backend.backend()
         self.ready.emit(f"{backend_title(backend)} ready · {device}")
+        from desktop_app.ui.shell.plots import preload
+
+        preload()  # the plots' first drawing then does not import it on the GUI thread

@@ -7,15 +7,15 @@ about 10 Hz: the GUI thread repaints a few times a second however fast the train
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from typing import Any
 
-os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-import pyqtgraph as pg  # noqa: E402  (needs PYQTGRAPH_QT_LIB set first)
-from PySide6.QtCore import Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QHBoxLayout, QWidget  # noqa: E402
+from desktop_app.ui.shell.plots import pyqtgraph
+
+pg = pyqtgraph()  # this module is itself imported on first use (TrainView.curves)
 
 REDRAW_MS = 100
 TRAIN_COLOUR = "#3b82f6"

@@ -72,17 +72,13 @@ def _resized(maps: np.ndarray, side: int) -> np.ndarray:
     return np.stack([np.asarray(Image.fromarray(m).resize((side, side), method)) for m in maps])
 
 
-def _picture(image: QImage, scale: int) -> QLabel:
-    label = QLabel()
-    label.setPixmap(
-        QPixmap.fromImage(image).scaled(
-            image.width() * scale,
-            image.height() * scale,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.FastTransformation,
-        )
+def _pixmap(image: QImage, scale: int) -> QPixmap:
+    return QPixmap.fromImage(image).scaled(
+        image.width() * scale,
+        image.height() * scale,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.FastTransformation,
     )
-    return label
 
 
 class ForwardPanel(QWidget):
@@ -108,6 +104,17 @@ class ForwardPanel(QWidget):
         layout.addWidget(self.score)
         layout.addStretch(1)
         self.drawing: ForwardDrawing | None = None
+        self._slots: list[tuple[QLabel, QLabel]] = []  # (caption, picture), top to bottom
+
+    def _make_slots(self, count: int) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self._slots = [(QLabel(), QLabel()) for _ in range(count)]
+        for row, (text, picture) in enumerate(self._slots):
+            self.grid.addWidget(text, 2 * row, 0)
+            self.grid.addWidget(picture, 2 * row + 1, 0)
 
     def show_drawing(self, drawing: ForwardDrawing) -> None:
         self.drawing = drawing
@@ -118,23 +125,18 @@ class ForwardPanel(QWidget):
             for name, _layer in drawing.blocks:
                 self.picker.addItem(name, name)
             self.picker.blockSignals(False)
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
-        row = 0
-        for caption, image in drawing.rows:
-            self.grid.addWidget(QLabel(caption), row, 0)
-            self.grid.addWidget(_picture(image, 1), row + 1, 0)
-            row += 2
-        self.grid.addWidget(
-            QLabel(f"Pooled: the {drawing.feature_count} features the head reads"), row, 0
+        shown = [(caption, image, 1) for caption, image in drawing.rows]
+        shown.append(
+            (f"Pooled: the {drawing.feature_count} features the head reads", drawing.features, 6)
         )
-        self.grid.addWidget(_picture(drawing.features, 6), row + 1, 0)
-        row += 2
         for name, image, count in drawing.neurons:
             what = "the verdict's neurons" if name == "probabilities" else f"{count} neurons"
-            self.grid.addWidget(QLabel(f"Head layer {name}: {what}"), row, 0)
-            self.grid.addWidget(_picture(image, 8), row + 1, 0)
-            row += 2
+            shown.append((f"Head layer {name}: {what}", image, 8))
+        if len(self._slots) != len(shown):
+            self._make_slots(len(shown))
+        # The same labels get new pictures: a followed Live feed redraws several times a second,
+        # where making and laying out new widgets each time costs far more than a new pixmap.
+        for (caption, image, scale), (text, picture) in zip(shown, self._slots, strict=True):
+            text.setText(caption)
+            picture.setPixmap(_pixmap(image, scale))
         self.score.setText(f"<b>{percent(drawing.score)} hot dog</b> at the end of the pass.")

@@ -8,11 +8,12 @@ it. All computing happens on the view's model thread; the GUI thread sets pictur
 from __future__ import annotations
 
 import random
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -39,6 +40,9 @@ from desktop_app.ui.under_the_hood.weights_panel import WeightsPanel
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 PHOTO_SIDE = 160
+# A followed Live feed redraws at most 10 times a second: enough to watch the maps change, and the
+# cores stay with Live's own verdicts (30 a second on a 30 fps video).
+FOLLOW_EVERY_S = 0.1
 
 
 class Photo:
@@ -85,6 +89,11 @@ class UnderTheHoodView(QWidget):
         self.block: str | None = None
         self._shut_down = False
         self._given: Any = None  # the dataset the model thread has
+        self._followed: Any = None  # the newest Live frame not yet taken
+        self._followed_at = 0.0
+        self._follow_timer = QTimer(self)
+        self._follow_timer.setSingleShot(True)
+        self._follow_timer.timeout.connect(self._take_followed)
         self.thread = ModelThread(self)
         self.thread.model_changed.connect(self._model_changed)
         self.thread.failed.connect(self._failed)
@@ -234,11 +243,26 @@ class UnderTheHoodView(QWidget):
             self.show_photo(Photo(Path(path).name, Path(path)))
 
     def follow_live(self, picture) -> None:
-        """The Live view showed a frame (the window connects this); taken when following."""
+        """The Live view showed a frame (the window connects this); taken when following, at most
+        every FOLLOW_EVERY_S: the newest frame waits in a one-slot mailbox until then."""
         if not self.follow.isChecked() or not self.isVisible() or self._shut_down:
             return
-        if self.thread.busy_with("forward"):
-            return  # still on an older frame: it takes the newest when free
+        self._followed = picture
+        if not self._follow_timer.isActive():
+            wait = FOLLOW_EVERY_S - (time.monotonic() - self._followed_at)
+            self._follow_timer.start(max(0, round(wait * 1000)))
+
+    def _take_followed(self) -> None:
+        picture, self._followed = self._followed, None
+        if picture is None or not self.follow.isChecked() or not self.isVisible():
+            return
+        if self._shut_down:
+            return
+        if self.thread.busy_with("forward"):  # still on an older frame: try the newest later
+            self._followed = picture
+            self._follow_timer.start(round(FOLLOW_EVERY_S * 1000))
+            return
+        self._followed_at = time.monotonic()
         pixels = getattr(picture, "model_pixels", None)
         if pixels is None:
             pixels = _qimage_pixels(picture.image)

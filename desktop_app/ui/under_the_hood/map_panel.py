@@ -4,13 +4,12 @@ on that plane over a faint wash of its P(hot dog). A click on a dot shows that p
 
 The map (ml.feature_map) is computed on the model thread when the tab is first shown and again for
 each new model; the model thread also makes the boundary's line segments and the wash, so the GUI
-thread only hands arrays to pyqtgraph (imported when the plot is first made, not when the view
-opens).
+thread only hands arrays to pyqtgraph (ui/shell/plots.py: imported by the warm-up thread, or when
+the plot is first made; never when the view opens).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,19 +17,13 @@ import numpy as np
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from desktop_app.ui.shell.plots import pyqtgraph
 from desktop_app.ui.shell.style import ACCENT_BY_LABEL, INBOX_COLOR, label_title
 
 DOT_SIZE = 9
 RING_SIZE = 17
 SUSPECT_COLOUR = "#111827"
 WASH_ALPHA = 90  # the boundary grid's background, out of 255: faint
-
-
-def _pg():
-    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-    import pyqtgraph as pg
-
-    return pg
 
 
 @dataclass
@@ -193,7 +186,7 @@ class MapPanel(QWidget):
         self._draw(result)
 
     def _draw(self, drawing: MapDrawing) -> None:
-        pg = _pg()
+        pg = pyqtgraph()
         if self.plot is None:
             self.plot = pg.PlotWidget(background="w")
             self.plot.setMinimumHeight(420)

@@ -6,13 +6,13 @@ fixed bins (the x-range never moves, so epochs compare bin by bin); the size of 
 per layer, with the chosen epoch marked; and the last Dense layer's weights as a heatmap. A slider
 (and Play) replays the run. The history is read on the model thread; live records come with the
 Train view's epoch events. Drawing waits for a timer, so the GUI thread redraws at most 5 times a
-second however fast records or slider moves come. pyqtgraph is imported when the plots are first
-made, not when the view opens.
+second however fast records or slider moves come. The plots are made one per event-loop turn, with
+pyqtgraph usually imported already by the warm-up thread (ui/shell/plots.py), never when the view
+opens: the first drawing does not freeze the window.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import numpy as np
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.shell.plots import pyqtgraph
 from desktop_app.ui.under_the_hood.pictures import rgb_image
 
 REDRAW_MS = 200  # at most 5 redraws a second
@@ -43,13 +44,6 @@ _NEGATIVE, _ZERO, _POSITIVE = (
     np.array([234, 88, 12.0]),
 )
 HEAT_CELL = (6, 28)  # pixels per weight: along the hidden units, per class
-
-
-def _pg():
-    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-    import pyqtgraph as pg
-
-    return pg
 
 
 def weights_work(context):
@@ -79,6 +73,11 @@ class WeightsPanel(QWidget):
         self.live = False  # the records come from a training running now
         self.shown_epoch: int | None = None  # the epoch the plots show (None: nothing drawn)
         self._plots: dict | None = None  # made with the first drawing
+        self._building = None  # the steps making the plots, while under way
+        self._building_bins: tuple = ()
+        self.build_timer = QTimer(self)
+        self.build_timer.setInterval(0)
+        self.build_timer.timeout.connect(self._build_step)
         self._dirty = False
 
         self.caption = QLabel("Train a model: its weights are recorded epoch by epoch.")
@@ -175,7 +174,7 @@ class WeightsPanel(QWidget):
         self.live = False
         if not epochs:
             self.shown_epoch = None
-            if self._plots is not None:
+            if self._plots is not None or self._building is not None:
                 self._clear_plots()
         self._set_range()
 
@@ -240,11 +239,12 @@ class WeightsPanel(QWidget):
     def _redraw(self) -> None:
         if not self.isVisible() or not self.epochs:
             return  # drawn when shown again (showEvent)
-        self._dirty = False
         index = min(self.slider.value(), len(self.epochs) - 1)
         record = self.epochs[index]
         if self._plots is None or self._plots["bins"] != self.bins:
-            self._make_plots()
+            self._start_building()  # drawn when the last plot is made
+            return
+        self._dirty = False
         plots = self._plots
         for i, (bins, row) in enumerate(zip(self.bins, record.layers, strict=True)):
             for part in ("kernel", "bias"):
@@ -298,9 +298,11 @@ class WeightsPanel(QWidget):
             f" (±{limit:.3g} at the ends, the range of its histogram)."
         )
 
-    def _make_plots(self) -> None:
-        pg = _pg()
-        self._clear_plots()
+    def _plot_steps(self):
+        """Makes the plots, one widget per step (a pyqtgraph PlotWidget takes ~30 ms to make):
+        the timer runs a step per event-loop turn, so the window paints and reacts between them."""
+        pg = pyqtgraph()
+        yield
         bars, widgets = {}, {}
         for i, bins in enumerate(self.bins):
             for column, part in enumerate(("kernel", "bias")):
@@ -323,6 +325,7 @@ class WeightsPanel(QWidget):
                 plot.addItem(bar)
                 bars[(i, part)], widgets[(i, part)] = bar, plot
                 self.grid.addWidget(plot, i, column)
+                yield
         update_plot = pg.PlotWidget(background="w")
         update_plot.setFixedHeight(PLOT_HEIGHT + 20)
         update_plot.setMouseEnabled(False, False)
@@ -353,7 +356,24 @@ class WeightsPanel(QWidget):
             "update_plot": update_plot,
         }
 
+    def _start_building(self) -> None:
+        if self._building is not None and self._building_bins == self.bins:
+            return  # under way
+        self._clear_plots()
+        self._building, self._building_bins = self._plot_steps(), self.bins
+        self.build_timer.start()
+
+    def _build_step(self) -> None:
+        try:
+            next(self._building)
+        except StopIteration:
+            self.build_timer.stop()
+            self._building = None
+            self._redraw()
+
     def _clear_plots(self) -> None:
+        self.build_timer.stop()
+        self._building = None
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item.widget() is not None:
