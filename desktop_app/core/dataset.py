@@ -267,6 +267,11 @@ class Dataset:
         """Items in the order they were added; all of them (not the trash) when label is None."""
         return [self._item(row) for row in self.index.rows(label)]
 
+    def hashes(self, label: str) -> list[str]:
+        """The hashes of items(label), in order: a gallery's reload reads 10,000 of them on a pool
+        thread, and building Items for them held the GIL long enough to stall the window."""
+        return self.index.hashes(label)
+
     def trashed(self) -> list[Item]:
         """Items in the trash; their label is the one they had before."""
         return [self._item(row) for row in self.index.rows(TRASH)]

@@ -187,6 +187,13 @@ class Index:
             )
         return [_row(values) for values in cursor]
 
+    def hashes(self, label: str) -> list[str]:
+        """The hashes of rows(label), in the same order, without building the rows."""
+        cursor = self.connection().execute(
+            "SELECT hash FROM items WHERE label = ? ORDER BY added, rowid", (label,)
+        )
+        return [values[0] for values in cursor]
+
     def all_rows(self) -> list[Row]:
         """Every row, the trash included, in the order they were added (one read transaction)."""
         cursor = self.connection().execute(f"SELECT {_COLUMNS} FROM items ORDER BY added, rowid")

@@ -1,8 +1,8 @@
 """One class's images as a list model: hashes in a stable order, thumbnails from the shared cache.
 
-Reloads happen on a pool thread (the dataset query), then the model applies the difference:
-removed rows go, new rows are appended. The view keeps its scroll position and selection
-while an import streams in.
+Reloads happen on a pool thread (the dataset query, and the difference from the rows shown, worked
+out there too), then the model applies that difference: removed rows go, new rows are appended.
+The view keeps its scroll position and selection while an import streams in.
 
 A QStringListModel of the hashes underneath, so rowCount and index stay in C++: the view's
 layout asks for every row's index after each change, and a Python rowCount made relabeling 50
@@ -11,6 +11,7 @@ photos in a 10,000-photo gallery stall the window 200-400 ms (benchmarks/bench_s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
@@ -45,6 +46,7 @@ class GalleryModel(QStringListModel):
         self._hashes: list[str] = []
         self._row_of: dict[str, int] = {}
         self._generation = 0  # ignores reload results that a newer dataset has overtaken
+        self._version = 0  # counts changes of _hashes: a difference is applied to what it was from
         self._loading = False
         self._dirty = False
         self._timer = QTimer(self)
@@ -117,50 +119,48 @@ class GalleryModel(QStringListModel):
             return
         self._loading = True
         dataset, label, generation = self.dataset, self.label, self._generation
+        shown, version = list(self._hashes), self._version
         run_in_pool(
-            lambda: [item.hash for item in dataset.items(label)],
-            lambda hashes: self._apply(generation, hashes),
-            lambda _message: self._apply(generation, None),
+            lambda: difference(shown, dataset.hashes(label)),
+            lambda found: self._apply(generation, version, found),
+            lambda _message: self._apply(generation, version, None),
         )
 
-    def _apply(self, generation: int, hashes: list[str] | None) -> None:
+    def _apply(self, generation: int, version: int, found: Difference | None) -> None:
         self._loading = False
-        if generation == self._generation and hashes is not None:
-            self._merge(hashes)
+        if generation == self._generation and found is not None:
+            if version != self._version:  # the rows changed meanwhile: work it out again here
+                found = difference(self._hashes, found.result)
+            self._apply_difference(found)
             self.reloaded.emit()
         if self._dirty:
             self._dirty = False
             self.schedule_reload()
 
-    def _merge(self, new_hashes: list[str]) -> None:
-        new_set = set(new_hashes)
-        gone = [row for row, h in enumerate(self._hashes) if h not in new_set]
-        if len(_runs(gone)) > MAX_REMOVE_RUNS:  # thousands of scattered rows: one reset is cheaper
-            kept_order = [h for h in self._hashes if h in new_set]
-            known = set(kept_order)
-            self._hashes = kept_order + [h for h in new_hashes if h not in known]
-            self.setStringList(self._hashes)
-            self._row_of = {h: r for r, h in enumerate(self._hashes)}
-            self.count_changed.emit(len(self._hashes))
+    def _merge(self, hashes: list[str]) -> None:
+        """Shows exactly these hashes (a reload's), worked out here on the GUI thread."""
+        self._apply_difference(difference(self._hashes, hashes))
+
+    def _apply_difference(self, found: Difference) -> None:
+        if not found.gone and not found.added:
             return
-        # Remove contiguous runs from the bottom up so earlier row numbers stay valid.
-        for first, last in reversed(_runs(gone)):
-            del self._hashes[first : last + 1]  # first: data() reads the Python list
-            self.removeRows(first, last - first + 1)
-        kept = set(self._hashes)
-        added = [h for h in new_hashes if h not in kept]
-        if added and not self._hashes:  # the first load: one reset, not 10,000 inserts
-            self._hashes = list(added)
-            self.setStringList(self._hashes)
-        elif added:
-            start = len(self._hashes)
-            self._hashes.extend(added)
-            self.insertRows(start, len(added))
-            for offset, hash_ in enumerate(added):
-                self.setData(self.index(start + offset), hash_, Qt.ItemDataRole.EditRole)
-        if gone or added:
-            self._row_of = {h: r for r, h in enumerate(self._hashes)}
-            self.count_changed.emit(len(self._hashes))
+        self._version += 1
+        if found.reset or not self._hashes:  # the first load, or thousands of scattered rows
+            self._hashes = found.result
+            self.setStringList(found.result)
+        else:
+            # Remove contiguous runs from the bottom up so earlier row numbers stay valid.
+            for first, last in reversed(found.gone):
+                del self._hashes[first : last + 1]  # first: data() reads the Python list
+                self.removeRows(first, last - first + 1)
+            if found.added:
+                start = len(self._hashes)
+                self._hashes.extend(found.added)
+                self.insertRows(start, len(found.added))
+                for offset, hash_ in enumerate(found.added):
+                    self.setData(self.index(start + offset), hash_, Qt.ItemDataRole.EditRole)
+        self._row_of = found.row_of
+        self.count_changed.emit(len(self._hashes))
 
     def _thumbnail_ready(self, hash_: str) -> None:
         row = self._row_of.get(hash_)
@@ -174,6 +174,33 @@ class GalleryModel(QStringListModel):
             return hash_[:12]
         source = f"\nfrom {item.source}" if getattr(item, "source", None) else ""
         return f"{item.path.name}\n{item.width} × {item.height}{source}"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """From the rows shown to a reload's hashes: worked out on the pool thread."""
+
+    gone: list[tuple[int, int]]  # runs of rows (first, last) of the rows shown that went
+    added: list[str]  # new hashes, appended in the reload's order
+    result: list[str]  # the rows after: kept ones in their order, then the added
+    row_of: dict[str, int]  # hash -> row in result
+    reset: bool  # so many scattered rows went that one reset is cheaper than removing them
+
+
+def difference(shown: list[str], hashes: list[str]) -> Difference:
+    new_set = set(hashes)
+    gone = _runs([row for row, h in enumerate(shown) if h not in new_set])
+    kept = [h for h in shown if h in new_set]
+    known = set(kept)
+    added = [h for h in hashes if h not in known]
+    result = kept + added
+    return Difference(
+        gone=gone,
+        added=added,
+        result=result,
+        row_of={h: r for r, h in enumerate(result)},
+        reset=len(gone) > MAX_REMOVE_RUNS,
+    )
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:
