@@ -125,5 +125,22 @@ def test_a_model_that_is_not_fast_mode_is_not_updated_live_and_says_so_quietly(
     assert "updated after" not in reason.text() and not tools.message.isVisible()
     # Said once: five more labels are counted, and no update of this model is asked for again.
     label_by_key(qtbot, studio, LIVE_EVERY)
-    qtbot.waitUntil(lambda: tools._new_labels == LIVE_EVERY)
+    qtbot.waitUntil(lambda: len(tools._changed) == LIVE_EVERY)
     assert "updating" not in reason.text() and tools.source.latest.live is None
+
+
+def test_labels_undone_count_once_toward_the_next_update(qtbot, studio):
+    """Three labels, then three undos: three photos changed, not six events, so no update yet
+    (counting events, the second undo would have asked for one); five more labels bring one."""
+    tools, inbox = studio.label_view.tools, studio.label_view.inbox
+    source = tools.source
+    label_by_key(qtbot, studio, 3)
+    for _ in range(3):
+        qtbot.keyClick(inbox, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    studio.session.wait_for_edits()
+    qtbot.waitUntil(lambda: len(studio.session.dataset.items(UNLABELED)) == 12)
+    qtbot.waitUntil(lambda: len(tools._changed) == 3)  # every change event has arrived
+    assert source.latest.live is None and "updating" not in tools.order_bar.reason.text()
+
+    label_by_key(qtbot, studio, LIVE_EVERY)
+    qtbot.waitUntil(lambda: source.latest.live is not None, timeout=WAIT_MS)

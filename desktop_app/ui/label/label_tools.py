@@ -3,7 +3,7 @@ all above X%, Near-duplicates… and Health…; wired to the view's inbox and th
 
 The suggestions (guesses and order) are worked out again when the dataset opens, the order
 changes, photos arrive or a new model is trained; a label only takes its photo off them. After
-every LIVE_EVERY new labels, while a model guesses, the head is fitted again in the background
+every LIVE_EVERY photos labeled (or relabeled; a photo labeled and undone counts once), while a model guesses, the head is fitted again in the background
 first (live update, fast-mode models only), so guesses and order keep up with the labels.
 """
 
@@ -17,7 +17,7 @@ from desktop_app.ui.label.accept_all_bar import AcceptAllBar
 from desktop_app.ui.label.label_order_bar import LabelOrderBar
 from desktop_app.ui.label.suggestion_source import SuggestionSource
 
-LIVE_EVERY = 5  # new labels between two live updates
+LIVE_EVERY = 5  # photos whose label changed, between two live updates
 
 
 class LabelTools(QWidget):
@@ -41,7 +41,7 @@ class LabelTools(QWidget):
         self.message.hide()
         self.dialogs: dict[str, Any] = {}
         self.live_guesses: dict[str, tuple[str, float]] = {}  # hash -> the live head's guess
-        self._new_labels = 0  # labels since the last live update was asked for
+        self._changed: set[str] = set()  # photos whose label changed since the last live update
         self._live_off_run: str | None = None  # the run whose model cannot be updated live
         self.source_run: str | None = None  # the run behind the suggestions shown
 
@@ -119,7 +119,7 @@ class LabelTools(QWidget):
         previous = self.source_run
         self.source_run = found.run
         if found.run != previous:  # a new model learned from the labels so far
-            self._new_labels = 0
+            self._changed = set()
         self.order_bar.set_suggestions(found)
         self.accept_bar.set_suggestions(found)
         self._show_live_guesses(found)
@@ -148,11 +148,11 @@ class LabelTools(QWidget):
 
     def _maybe_update_live(self) -> None:
         latest = self.source.latest
-        if self._new_labels < LIVE_EVERY or self.session.dataset is None or latest is None:
+        if len(self._changed) < LIVE_EVERY or self.session.dataset is None or latest is None:
             return
         if latest.run is None or latest.run == self._live_off_run:  # no model, or not fast
             return
-        count, self._new_labels = self._new_labels, 0
+        count, self._changed = len(self._changed), set()
         self.source.refresh(self.session.dataset, self.order_bar.order, retrain=count)
 
     def _inbox_reloaded(self) -> None:
@@ -162,12 +162,12 @@ class LabelTools(QWidget):
         if kind in ("added", "rebuilt"):  # new photos need a guess and a place in the order
             self.refresh()
         elif kind == "labeled":
-            self._new_labels += len(hashes)
+            self._changed.update(hashes)
             self._maybe_update_live()
 
     def _closed(self) -> None:
         self.source.forget()
-        self._new_labels, self.source_run, self.live_guesses = 0, None, {}
+        self._changed, self.source_run, self.live_guesses = set(), None, {}
         self.order_bar.set_live("")
         self.order_bar.set_live_off("")
         for dialog in self.dialogs.values():
