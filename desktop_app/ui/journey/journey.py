@@ -160,6 +160,16 @@ class Journey:
         labeled = {lb: self.count(lb) for lb in ("hot_dog", "not_hot_dog")}
         if labeled != {"hot_dog": PHOTOS_PER_CLASS, "not_hot_dog": PHOTOS_PER_CLASS}:
             raise JourneyFailure(f"labels by key gave {labeled}")
+        view = self.window.label_view  # the shot shows the galleries as a user sees them: filled
+        wait_until(
+            lambda: all(
+                len(gallery.model.hashes()) == labeled[label]
+                and all(view.thumbnails.get(h) is not None for h in gallery.model.hashes())
+                for label, gallery in view.galleries.items()
+            ),
+            60,
+            "the labeled photos' thumbnails",
+        )
         return f"{total} photos labeled with {presses} keys, one undo; {self.shot('2-label')}"
 
     def train(self) -> str:
