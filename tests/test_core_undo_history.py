@@ -76,6 +76,33 @@ def test_folders_changed_by_hand_between_sessions_clear_the_history(root, make_i
     dataset.close()
 
 
+def test_a_crash_right_after_the_repair_leaves_no_stale_history(root, make_image, monkeypatch):
+    """The open that repairs the index from hand-changed folders dies the moment the repair has
+    committed (here: the next line raises). The history was cleared in that same transaction,
+    so the next open, finding nothing left to repair, has no step naming a file that is gone."""
+    from desktop_app.core import dataset as dataset_module
+
+    dataset = Dataset.create(root)
+    item = dataset.add_file(make_image(), UNLABELED).item
+    dataset.set_label([item.hash], HOT_DOG)
+    dataset.close()
+    (root / HOT_DOG / item.path.name).rename(root / NOT_HOT_DOG / item.path.name)  # by hand
+
+    class Killed(BaseException):
+        pass
+
+    def die(*_args, **_kwargs):
+        raise Killed
+
+    with monkeypatch.context() as crash:
+        crash.setattr(dataset_module, "UndoStack", die)  # made right after the repair
+        with pytest.raises(Killed):
+            Dataset.open(root)
+    with Dataset.open(root) as dataset:
+        assert dataset.get(item.hash).label == NOT_HOT_DOG
+        assert not dataset.can_undo
+
+
 def test_the_history_on_disk_keeps_only_the_newest_steps(root):
     dataset = Dataset.create(root)
     stack = UndoStack(limit=3, journal=UndoJournal(dataset.index))

@@ -169,10 +169,8 @@ class Dataset:
         self._lock.acquire()
         self._index = open_repaired(self.studio_dir / "index.sqlite")
         shutil.rmtree(self.studio_dir / "tmp", ignore_errors=True)  # left by a crash
-        report = self._reconcile()
+        self._reconcile()  # a repair clears the undo history in its own transaction
         self._undo = UndoStack(journal=UndoJournal(self.index))
-        if report.changed:
-            self._undo.clear()  # the folders were changed by hand: the history may name files gone
 
     def _open_reader(self) -> None:
         self._index, self.ignored = reader_view(self.studio_dir, self._folders(), self._lock)
@@ -191,7 +189,9 @@ class Dataset:
 
     def _reconcile(self, progress: ProgressCallback | None = None) -> reconcile.ReconcileReport:
         with self._write:
-            report = reconcile.bring_in_line(self.index, self._folders(), progress)
+            # The folders were changed by hand: the history may name files that are gone.
+            forget = UndoJournal(self.index).cleared
+            report = reconcile.bring_in_line(self.index, self._folders(), progress, forget)
             self.ignored = report.ignored
             if report.changed:
                 self._changed()
@@ -202,7 +202,7 @@ class Dataset:
         self._require_writer()
         report = self._reconcile(progress)
         if report.changed:
-            self._undo.clear()  # the history may name files that are gone
+            self._undo.clear()  # the repair emptied the journal; and the stack in memory now
             self._notify([ChangeEvent("rebuilt", ())])
         return report.changed
 

@@ -13,6 +13,7 @@ settle the open fails with one line rather than index a half-moved state.
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -73,13 +74,17 @@ class ReconcileReport:
 
 
 def bring_in_line(
-    index: Index, folders: dict[str, Path], progress: ProgressCallback | None = None
+    index: Index,
+    folders: dict[str, Path],
+    progress: ProgressCallback | None = None,
+    also: Callable[[sqlite3.Connection], None] | None = None,
 ) -> ReconcileReport:
-    """Plan and apply, looked at again while files are being moved (DatasetError if they go on)."""
+    """Plan and apply, looked at again while files are being moved (DatasetError if they go on).
+    also(conn), when there was something to apply, runs in the same transaction."""
 
     def once() -> ReconcileReport:
         todo = plan(index, folders)
-        return ReconcileReport() if todo.empty else apply(index, folders, todo, progress)
+        return ReconcileReport() if todo.empty else apply(index, folders, todo, progress, also)
 
     return settled(once)
 
@@ -149,8 +154,11 @@ def apply(
     folders: dict[str, Path],
     todo: Plan,
     progress: ProgressCallback | None = None,
+    also: Callable[[sqlite3.Connection], None] | None = None,
 ) -> ReconcileReport:
-    """Write the plan into the index in one transaction (new files are hashed in a few threads).
+    """Write the plan into the index in one transaction (new files are hashed in a few threads);
+    also(conn) writes in that transaction too (the dataset clears its undo history there: a kill
+    after the repair's commit must not leave a history naming files that are gone).
 
     Unsettled, before anything is written, when a new file is gone by the time it is read.
     """
@@ -206,6 +214,8 @@ def apply(
             + [(row.hash, row.label, label) for row, label, _stat in todo.moved]
             + [(h, row.label, None) for h, row in missing.items()],
         )
+        if also is not None:
+            also(conn)
     report.added = len(new_rows)
     report.moved = len(todo.moved)
     report.removed = len(missing)
