@@ -11,7 +11,6 @@ announced to subscribers. Safe to use from several threads (one write lock, a co
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import shutil
@@ -19,15 +18,28 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
 from desktop_app.core import reconcile, writable
-from desktop_app.core.durable import sync_dirs, sync_file
+
+# Some re-exported (noqa): the rest of the app imports them from the dataset.
+from desktop_app.core.dataset_config import (  # noqa: F401
+    CONFIG_VERSION,
+    DEFAULT_CLASSES,
+    HOT_DOG,
+    NOT_HOT_DOG,
+    STUDIO_DIR,
+    UNLABELED,
+    classes_of,
+    read_classes,
+    write_json,
+)
+from desktop_app.core.durable import sync_dirs
 from desktop_app.core.errors import DatasetError, DatasetReadOnly
 from desktop_app.core.index import TRASH, Index, Row, open_repaired
+from desktop_app.core.items import AddResult, ChangeEvent, Item, kind_of  # noqa: F401
 from desktop_app.core.lock import DatasetLock
 from desktop_app.core.progress import ProgressCallback
 from desktop_app.core.reader import reader_view, where_now
@@ -36,49 +48,7 @@ from desktop_app.core.staging import StagedFile, stage_file, stage_image
 from desktop_app.core.undo import GrowingStep, Move, Step, UndoStack
 from desktop_app.core.undo_journal import UndoJournal
 
-HOT_DOG, NOT_HOT_DOG, UNLABELED = "hot_dog", "not_hot_dog", "unlabeled"
-DEFAULT_CLASSES = [HOT_DOG, NOT_HOT_DOG]
-STUDIO_DIR = ".studio"
-CONFIG_VERSION = 1
-
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Item:
-    hash: str  # sha256 hex of the file's bytes; the stored file is named hash[:16] + extension
-    label: str  # a class name or UNLABELED
-    path: Path  # absolute path of the file inside the dataset now
-    width: int  # as displayed (EXIF orientation applied)
-    height: int
-    size: int  # bytes
-    phash: int  # 64-bit perceptual hash (dHash)
-    source: str | None  # original path it was imported from
-    added: float  # unix time
-
-
-@dataclass(frozen=True)
-class AddResult:
-    status: str  # "added" (new, or brought back from the trash) or "duplicate" (already there)
-    item: Item  # the item now in the dataset; for a duplicate, the one that was already there
-
-    @property
-    def added(self) -> bool:
-        return self.status == "added"
-
-
-@dataclass(frozen=True)
-class ChangeEvent:
-    kind: str  # "added", "labeled", "trashed", "restored" or "rebuilt"
-    hashes: tuple[str, ...]
-
-
-def _kind_of(before: str, after: str) -> str:
-    if after == TRASH:
-        return "trashed"
-    if before == TRASH:
-        return "restored"
-    return "labeled"
 
 
 class Dataset:
@@ -114,7 +84,7 @@ class Dataset:
                 folder.mkdir(parents=True, exist_ok=True)
             config = root / STUDIO_DIR / "dataset.json"
             if not config.exists():
-                _write_json(config, {"version": CONFIG_VERSION, "classes": DEFAULT_CLASSES})
+                write_json(config, {"version": CONFIG_VERSION, "classes": DEFAULT_CLASSES})
         except OSError as error:
             raise DatasetError(f"cannot create a dataset in {root}: {error.strerror}") from None
         return cls.open(root)
@@ -135,7 +105,7 @@ class Dataset:
             raise DatasetError(
                 f"{root} is not a dataset (it has no .studio/, {HOT_DOG}/ or {NOT_HOT_DOG}/ folder)"
             )
-        dataset = cls(root, _read_classes(root), readonly=readonly)
+        dataset = cls(root, read_classes(root), readonly=readonly)
         try:
             if readonly:
                 dataset._open_reader()
@@ -183,7 +153,7 @@ class Dataset:
                 (self.studio_dir / name).mkdir(exist_ok=True)
             config = self.studio_dir / "dataset.json"
             if not config.exists():
-                _write_json(config, {"version": CONFIG_VERSION, "classes": self.classes})
+                write_json(config, {"version": CONFIG_VERSION, "classes": self.classes})
         except OSError as error:
             raise DatasetError(f"cannot write to {self.root}: {error.strerror}") from None
 
@@ -617,7 +587,7 @@ class Dataset:
         """Tell subscribers, once the write lock is released (a slow view must not hold up writers)."""
         events: dict[str, list[str]] = {}
         for hash, before, after in moves:
-            events.setdefault(_kind_of(before, after), []).append(hash)
+            events.setdefault(kind_of(before, after), []).append(hash)
         self._notify([ChangeEvent(kind, tuple(hashes)) for kind, hashes in events.items()])
 
     # -- change notification ---------------------------------------------------------------------
@@ -660,38 +630,3 @@ def _replace(row: Row, **changes: object) -> Row:
 
 def _has_visible_entries(folder: Path) -> bool:
     return any(not entry.name.startswith(".") for entry in os.scandir(folder))
-
-
-def _read_classes(root: Path) -> list[str]:
-    config = root / STUDIO_DIR / "dataset.json"
-    try:
-        classes = json.loads(config.read_text()).get("classes")
-    except FileNotFoundError:
-        return list(DEFAULT_CLASSES)
-    except (OSError, ValueError, AttributeError):
-        raise DatasetError(
-            f"{config} is damaged: it should be JSON with a 'classes' list"
-        ) from None
-    if (
-        not isinstance(classes, list)
-        or not classes
-        or not all(
-            isinstance(c, str) and c and not c.startswith(".") and c != UNLABELED and "/" not in c
-            for c in classes
-        )
-    ):
-        raise DatasetError(f"{config}: 'classes' must be a list of folder names")
-    return classes
-
-
-def _write_json(path: Path, value: object) -> None:
-    temporary = path.with_suffix(".json.tmp")
-    with open(temporary, "w", encoding="utf-8") as file:
-        file.write(json.dumps(value, indent=2) + "\n")
-        sync_file(file)
-    os.replace(temporary, path)
-
-
-def classes_of(root: str | os.PathLike) -> list[str]:
-    """The classes of the dataset at root, or the default ones for a folder that is not one yet."""
-    return _read_classes(Path(root).expanduser().absolute())
