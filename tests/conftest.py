@@ -37,6 +37,27 @@ def _one_litert_cache(tmp_path_factory):
     os.environ.setdefault("HOTDOG_LITERT_CACHE", str(tmp_path_factory.mktemp("litert")))
 
 
+@pytest.fixture(autouse=True)
+def _no_bug_carried_on_from(request):
+    """A bug a worker catches so the app carries on (core.exception_hooks.report_caught) fails the
+    test it happened in. The app prints the traceback and goes on, so the test's own asserts may
+    all pass: that is how a worker's ModuleNotFoundError, and a read-only dataset's galleries left
+    empty by an AttributeError, once passed. A test that means to cause one says so with
+    @pytest.mark.caught_bugs_expected."""
+    from desktop_app.core import exception_hooks
+
+    caught: list[str] = []
+
+    def record(exc_type, exc, _tb, thread) -> None:
+        caught.append(f"{exc_type.__name__}: {exc} (in thread {thread})")
+
+    exception_hooks._recorders.append(record)
+    yield
+    exception_hooks._recorders.remove(record)
+    if caught and request.node.get_closest_marker("caught_bugs_expected") is None:
+        pytest.fail(f"a bug was caught and the app carried on: {'; '.join(caught[:3])}", False)
+
+
 SHARED = REPO.parent / "shared"
 HOTDOG_PHOTOS = SHARED / "data" / "hotdog"
 

@@ -29,6 +29,9 @@ class IndexSnapshot:
             return [row for row in self._rows if row.label != TRASH]
         return [row for row in self._rows if row.label == label]
 
+    def hashes(self, label: str) -> list[str]:
+        return [row.hash for row in self._rows if row.label == label]
+
     def all_rows(self) -> list[Row]:
         return list(self._rows)
 
