@@ -21,6 +21,7 @@ class Curves:
         }
         self.batch_loss: list[float] = []
         self.weights = WeightHistory()  # filled by weight_history.recorder; not in as_dict()
+        self.map = None  # fine-tune mode's ml.map_history.MapHistory; not in as_dict()
 
     def as_dict(self) -> dict:
         return {**self.epochs, "batch_loss": self.batch_loss}

@@ -144,7 +144,14 @@ def feature_map(
 
 
 def _suspects(dataset, items) -> np.ndarray:
+    return suspected(dataset, [it.hash for it in items], [it.label for it in items])
+
+
+def suspected(dataset, hashes, labels) -> np.ndarray:
     """Check labels' suspects that still carry the label it doubted (a fixed one is no suspect)."""
     check = last_check(dataset) or {"suspects": []}
     doubted = {s.get("hash"): s.get("label") for s in check["suspects"] if isinstance(s, dict)}
-    return np.array([doubted.get(it.hash, object()) == it.label for it in items], dtype=bool)
+    return np.array(
+        [doubted.get(h, object()) == label for h, label in zip(hashes, labels, strict=True)],
+        dtype=bool,
+    )

@@ -26,6 +26,7 @@ from desktop_app.ml.callbacks import Curves, ProgressReporter, StopOnCancel
 from desktop_app.ml.devices import describe_device, distribution_scope
 from desktop_app.ml.features import FeatureCache, decoded_batches, embed_paths
 from desktop_app.ml.litert_backbone import KERAS, XNNPACK
+from desktop_app.ml.map_history import fine_tune_recorder, save_map_history
 from desktop_app.ml.metrics import evaluate
 from desktop_app.ml.runs import MODEL_FILE, RunRecord, new_run_dir, now_iso, save_record
 from desktop_app.ml.runtime import keras_module
@@ -313,7 +314,7 @@ def _drop_failed(data: _Data, cache: FeatureCache) -> _Data:
     return _Data(data.classes, keep, val)
 
 
-def _callbacks(settings, reporter, stop, has_val: bool, patience: int):
+def _callbacks(settings, reporter, stop, has_val: bool, patience: int, extra=()):
     keras = keras_module()
     early = keras.callbacks.EarlyStopping(
         monitor="val_loss" if has_val else "loss",
@@ -322,7 +323,7 @@ def _callbacks(settings, reporter, stop, has_val: bool, patience: int):
     )
     # The recorder first: the reporter's epoch event carries what it recorded.
     weights = recorder(reporter.curves.weights, reporter.offset)
-    return [weights, reporter, stop, early]
+    return [weights, *extra, reporter, stop, early]
 
 
 def _fit(
@@ -340,6 +341,7 @@ def _fit(
     offset,
     total_epochs,
     patience,
+    extra=(),
 ):
     steps = -(-len(y) // settings.batch_size)
     reporter = ProgressReporter(progress, curves, steps, epochs, offset, total_epochs)
@@ -355,7 +357,7 @@ def _fit(
         class_weight=class_weight,
         shuffle=True,
         verbose=0,
-        callbacks=_callbacks(settings, reporter, stop, val is not None, patience),
+        callbacks=_callbacks(settings, reporter, stop, val is not None, patience, extra),
     )
 
 
@@ -418,7 +420,7 @@ def _decode_all(items, size, progress, cancel) -> tuple[np.ndarray, list]:
     return x, kept
 
 
-def _end_to_end(run: _Run, backbone, head, *, lr, offset, patience):
+def _end_to_end(run: _Run, backbone, head, *, lr, offset, patience, extra=()):
     """Fits the augmented training model on decoded images; returns (inference model, val arrays)."""
     keras = keras_module()
     settings, data, size = run.settings, run.data, run.size
@@ -448,6 +450,7 @@ def _end_to_end(run: _Run, backbone, head, *, lr, offset, patience):
         offset=offset,
         total_epochs=offset + settings.epochs,
         patience=patience,
+        extra=extra,
     )
     return models.full_model(run.spec, backbone, head, size), (xv if len(xv) else None)
 
@@ -467,6 +470,7 @@ def _fine_tune(run: _Run, backbone, head, cache: FeatureCache):
         lr=run.settings.learning_rate * FINETUNE_LR_FACTOR,
         offset=offset,
         patience=3,
+        extra=[fine_tune_recorder(run, backbone, head, cache, offset)],  # the moving map
     )
     tuned = [loss for loss in run.curves.epochs["val_loss"][offset:] if np.isfinite(loss)]
     if head_loss is None or (tuned and min(tuned) < head_loss):
@@ -574,6 +578,7 @@ def _write_run(
     inference.save(partial)
     partial.replace(model_path)  # the model appears whole or not at all
     save_weight_history(run_dir, curves.weights)  # before run.json, which makes the run listed
+    save_map_history(run_dir, curves.map)
     record = RunRecord(
         id=run_id,
         dir=run_dir,

@@ -2,10 +2,14 @@
 principal components, coloured by label, Check labels' suspects ringed, and the head's 50% boundary
 on that plane over a faint wash of its P(hot dog). A click on a dot shows that photo in the view.
 
-The map (ml.feature_map) is computed on the model thread when the tab is first shown and again for
-each new model; the model thread also makes the boundary's line segments and the wash, so the GUI
-thread only hands arrays to pyqtgraph (ui/shell/plots.py: imported by the warm-up thread, or when
-the plot is first made; never when the view opens).
+A fine-tuned run recorded how its photos moved (ml.map_history): then the map is that replay, a
+slider and Play over the fine-tune epochs, on one plane fixed before fine-tuning (map_replay.py).
+Any other run (fast mode, the small CNN, runs made before the recording) shows the static map.
+
+The map (ml.feature_map, or the saved replay) is computed on the model thread when the tab is first
+shown and again for each new model; the model thread also makes every boundary's line segments and
+wash, so the GUI thread only hands arrays to pyqtgraph (ui/shell/plots.py: imported by the warm-up
+thread, or when the plot is first made; never when the view opens).
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop_app.ui.shell.plots import pyqtgraph
 from desktop_app.ui.shell.style import ACCENT_BY_LABEL, INBOX_COLOR, label_title
+from desktop_app.ui.under_the_hood.map_replay import MapReplay, replay_of
+from desktop_app.ui.under_the_hood.map_shapes import boundary_wash, contour_segments, wash_rect
+from desktop_app.ui.under_the_hood.replay_bar import ReplayBar
 
 DOT_SIZE = 9
 RING_SIZE = 17
 SUSPECT_COLOUR = "#111827"
-WASH_ALPHA = 90  # the boundary grid's background, out of 255: faint
 
 
 @dataclass
@@ -43,49 +49,9 @@ class MapDrawing:
     features: str  # "cache" or "model"
 
 
-def contour_segments(
-    values: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: float = 0.5
-) -> np.ndarray:
-    """Marching squares: the level line of values[i, j] (at (xs[j], ys[i])) as M × 2 × 2 segments,
-    each crossing placed by linear interpolation along the cell's edge."""
-    v = np.asarray(values, np.float64) - level
-    segments = []
-    for i in range(v.shape[0] - 1):
-        for j in range(v.shape[1] - 1):
-            corners = [(i, j), (i, j + 1), (i + 1, j + 1), (i + 1, j)]  # around the cell
-            crossings = []
-            for k in range(4):
-                (ai, aj), (bi, bj) = corners[k], corners[(k + 1) % 4]
-                a, b = v[ai, aj], v[bi, bj]
-                if (a < 0) != (b < 0):
-                    t = a / (a - b)
-                    x = xs[aj] + t * (xs[bj] - xs[aj])
-                    y = ys[ai] + t * (ys[bi] - ys[ai])
-                    crossings.append((x, y))
-            if len(crossings) == 2:
-                segments.append(crossings)
-            elif len(crossings) == 4:  # a saddle: pair the crossings around the corners
-                segments += [[crossings[0], crossings[1]], [crossings[2], crossings[3]]]
-    return np.asarray(segments, np.float32).reshape(-1, 2, 2)
-
-
-def _rgb(colour: str) -> np.ndarray:
-    return np.array([int(colour[k : k + 2], 16) for k in (1, 3, 5)], np.float32)
-
-
-def boundary_wash(boundary: np.ndarray) -> np.ndarray:
-    """P(hot dog) as a faint RGBA wash: not-hot-dog red at 0, white at 0.5, hot-dog green at 1."""
-    p = np.clip(np.asarray(boundary, np.float32), 0, 1)[..., None]
-    white = np.full(3, 255, np.float32)
-    hot, cold = _rgb(ACCENT_BY_LABEL["hot_dog"]), _rgb(ACCENT_BY_LABEL["not_hot_dog"])
-    rgb = np.where(p < 0.5, cold + (white - cold) * (p * 2), white + (hot - white) * (p * 2 - 1))
-    alpha = np.full(p.shape, WASH_ALPHA, np.float32)
-    return np.concatenate([rgb, alpha], -1).astype(np.uint8)
-
-
 def map_work(progress: Callable | None = None):
-    """The question for the model thread: the MapDrawing of the current run's map, or a line to
-    show instead (no model, too few photos)."""
+    """The question for the model thread: the MapReplay of the current run if it recorded one,
+    else the MapDrawing of its map, or a line to show instead (no model, too few photos)."""
 
     def work(context):
         from desktop_app.core.errors import StudioError
@@ -93,13 +59,13 @@ def map_work(progress: Callable | None = None):
 
         if context.run is None:
             return "No model yet: train one, and its map of your photos appears here."
+        replay = replay_of(context)
+        if replay is not None:
+            return replay
         try:
             found = feature_map(context.dataset, context.run, progress=progress)
         except StudioError as error:
             return str(error)
-        u, v = found.grid_u, found.grid_v
-        du = float(u[1] - u[0]) if len(u) > 1 else 1.0
-        dv = float(v[1] - v[0]) if len(v) > 1 else 1.0
         return MapDrawing(
             run_id=found.run_id,
             hashes=list(found.hashes),
@@ -108,9 +74,9 @@ def map_work(progress: Callable | None = None):
             suspect=np.asarray(found.suspect, bool),
             scores=np.asarray(found.scores, np.float32),
             explained=found.explained,
-            segments=contour_segments(found.boundary, u, v),
+            segments=contour_segments(found.boundary, found.grid_u, found.grid_v),
             wash=boundary_wash(found.boundary),
-            rect=(float(u[0]) - du / 2, float(v[0]) - dv / 2, du * len(u), dv * len(v)),
+            rect=wash_rect(found.grid_u, found.grid_v),
             features=found.features,
         )
 
@@ -126,20 +92,27 @@ class MapPanel(QWidget):
         self._ask = ask  # the view's ModelThread.ask
         self.run = None  # the RunRecord of the view's model (None: no model, or not loaded yet)
         self._stale = False  # the model changed since the map was drawn
-        self.drawing: MapDrawing | None = None
+        self.drawing: MapDrawing | MapReplay | None = None
+        self.shown_epoch: int | None = None  # the replay's epoch drawn now (None: no replay)
+        self._scores: np.ndarray | None = None  # the dots' P(hot dog) as drawn, for their tips
         self._items: dict | None = None
         self.caption = QLabel("The map is drawn when this tab is shown.")
         self.caption.setWordWrap(True)
         self.progress = QLabel("")
         self.progress_seen.connect(self._show_progress)
+        self.bar = ReplayBar()  # shown for a replay only
+        self.bar.hide()
+        self.bar.show_index.connect(self._show_epoch)
         self.layout_ = QVBoxLayout(self)
         self.layout_.addWidget(self.caption)
         self.layout_.addWidget(self.progress)
+        self.layout_.addWidget(self.bar)
         self.plot = None  # made with the first drawing
 
     # -- when to compute -----------------------------------------------------------------------
     def model_changed(self, run) -> None:
         self.run = run
+        self.bar.stop_playing()
         if run is None:
             self.drawing = None
             self._clear()
@@ -183,9 +156,81 @@ class MapPanel(QWidget):
         if self.run is not None and result.run_id != self.run.id:
             return  # a map of a model the view no longer shows
         self.drawing = result
-        self._draw(result)
+        if isinstance(result, MapReplay):
+            self._draw_replay(result)
+        else:
+            self._draw(result)
 
     def _draw(self, drawing: MapDrawing) -> None:
+        self._make_items(drawing, drawing.points, drawing.scores, drawing.segments)
+        self._set_wash(drawing.wash.transpose(1, 0, 2), drawing.rect)
+        self.plot.enableAutoRange()
+        pc1, pc2 = drawing.explained
+        where = "the feature cache" if drawing.features == "cache" else "the model's own backbone"
+        self.caption.setText(
+            f"{len(drawing.hashes)} labeled photos, each at its features ({where}) on the plane of"
+            f" PCA's first two components: pc1 holds {pc1:.1%} of their variance, pc2 {pc2:.1%}."
+            " The black line is the head's 50% boundary on that plane (the wash: its P(hot dog),"
+            " green for hot dog, red for not, white where it is unsure);"
+            " a photo lies off the plane, so its own score can disagree with the colour under its"
+            f" dot.{_ringed(drawing.suspect)} Click a dot to see that photo."
+        )
+
+    def _draw_replay(self, replay: MapReplay) -> None:
+        first = replay.epochs[0]
+        self._make_items(replay, first.points, first.scores, first.segments)
+        x0, x1, y0, y1 = replay.frame  # one frame for every epoch: the dots move, not the axes
+        self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
+        self.bar.set_count(len(replay.epochs))
+        self.bar.show()
+        self._show_epoch(0)
+        pc1, pc2 = replay.explained
+        undone = (
+            ""
+            if replay.kept_tuned
+            else " Fine-tuning did not beat the head alone on the validation photos, so the"
+            " model kept is epoch 0's."
+        )
+        self.caption.setText(
+            "Fine-tuning moves the photos themselves: the backbone's top learns, so each photo's"
+            f" features, and its dot, move epoch by epoch. {len(replay.hashes)} labeled photos"
+            " (a fixed sample, the same every epoch) on one plane fixed before fine-tuning, PCA"
+            f" of their features then (pc1 {pc1:.1%} of their variance, pc2 {pc2:.1%}), so the"
+            " epochs compare. Epoch 0 is the warmed-up head on the cached features. The black"
+            " line is the head's 50% boundary on that plane at the chosen epoch (the wash: its"
+            " P(hot dog), green for hot dog, red for not); a photo lies off the plane, so its own"
+            f" score can disagree with the colour under its dot.{_ringed(replay.suspect)}{undone}"
+            " Drag the slider or press Play; click a dot to see that photo."
+        )
+
+    def _show_epoch(self, index: int) -> None:
+        """The replay at one epoch: only setData calls with the model thread's arrays."""
+        replay = self.drawing
+        if not isinstance(replay, MapReplay) or self._items is None:
+            return
+        epoch = replay.epochs[min(max(index, 0), len(replay.epochs) - 1)]
+        items = self._items
+        self._scores = epoch.scores
+        self._set_wash(epoch.wash, epoch.rect)
+        segments = epoch.segments.reshape(-1, 2)
+        items["line"].setData(segments[:, 0], segments[:, 1], connect="pairs")
+        for label, item in items["dots"].items():
+            rows = items["rows"][label]
+            item.setData(pos=epoch.points[rows], data=rows.tolist())
+        picks = items["picks"]
+        items["rings"].setData(pos=epoch.points[picks], data=picks.tolist())
+        self.shown_epoch = epoch.epoch
+        last = replay.epochs[-1].epoch
+        run_epoch = replay.epoch_offset + epoch.epoch
+        when = (
+            f"Before fine-tuning (epoch {run_epoch} of the run: the head's warm-up)"
+            if epoch.epoch == 0
+            else f"Fine-tune epoch {epoch.epoch} of {last} (epoch {run_epoch} of the run)"
+        )
+        self.bar.epoch_label.setText(when)
+
+    def _make_items(self, drawing, points, scores, segments) -> None:
+        """The plot's wash, boundary line, suspect rings and one scatter per label, at `points`."""
         pg = pyqtgraph()
         if self.plot is None:
             self.plot = pg.PlotWidget(background="w")
@@ -196,62 +241,68 @@ class MapPanel(QWidget):
             self.plot.getAxis("bottom").enableAutoSIPrefix(False)
             self.layout_.addWidget(self.plot, 1)
         self._clear()
+        self._scores = scores
         plot = self.plot
         plot.addLegend(offset=(10, 10))
-        wash = pg.ImageItem(np.ascontiguousarray(drawing.wash.transpose(1, 0, 2)), levels=(0, 255))
-        wash.setRect(QRectF(*drawing.rect))
+        wash = pg.ImageItem()
         wash.setZValue(-10)
         plot.addItem(wash)
-        segments = drawing.segments.reshape(-1, 2)
+        flat = segments.reshape(-1, 2)
         line = pg.PlotCurveItem(
-            segments[:, 0],
-            segments[:, 1],
+            flat[:, 0],
+            flat[:, 1],
             connect="pairs",
             pen=pg.mkPen("#111827", width=2),
             name="the head's 50% boundary",
         )
         plot.addItem(line)
-        rings = pg.ScatterPlotItem(
-            size=RING_SIZE, brush=None, pen=pg.mkPen(SUSPECT_COLOUR, width=2), name="suspect"
-        )
         picks = np.flatnonzero(drawing.suspect)
-        rings.setData(
-            pos=drawing.points[picks], data=picks.tolist(), brush=None, symbol="o", size=RING_SIZE
+        rings = pg.ScatterPlotItem(
+            size=RING_SIZE,
+            brush=None,
+            pen=pg.mkPen(SUSPECT_COLOUR, width=2),
+            name="suspect" if len(picks) else None,  # no legend entry for nothing ringed
         )
+        rings.setData(pos=points[picks], data=picks.tolist(), brush=None, symbol="o")
         rings.setZValue(1)
         rings.sigClicked.connect(self._clicked)
         plot.addItem(rings)
-        dots = {}
+        dots, rows_of = {}, {}
         for label in dict.fromkeys(drawing.labels):
             rows = np.array([i for i, name in enumerate(drawing.labels) if name == label])
-            colour = ACCENT_BY_LABEL.get(label, INBOX_COLOR)
             item = pg.ScatterPlotItem(
-                pos=drawing.points[rows],
+                pos=points[rows],
                 data=rows.tolist(),
                 size=DOT_SIZE,
-                brush=pg.mkBrush(colour),
+                brush=pg.mkBrush(ACCENT_BY_LABEL.get(label, INBOX_COLOR)),
                 pen=pg.mkPen("w", width=1),
                 name=label_title(label),
                 hoverable=True,
-                tip=lambda x, y, data, d=drawing: _tip(d, data),
+                tip=lambda x, y, data: self._tip(data),
             )
             item.setZValue(2)
             item.sigClicked.connect(self._clicked)
             plot.addItem(item)
-            dots[label] = item
-        self._items = {"dots": dots, "rings": rings, "line": line, "wash": wash}
-        pc1, pc2 = drawing.explained
-        where = "the feature cache" if drawing.features == "cache" else "the model's own backbone"
-        suspects = int(drawing.suspect.sum())
-        ringed = f" Ringed: {suspects} photos Check labels suspects." if suspects else ""
-        self.caption.setText(
-            f"{len(drawing.hashes)} labeled photos, each at its features ({where}) on the plane of"
-            f" PCA's first two components: pc1 holds {pc1:.1%} of their variance, pc2 {pc2:.1%}."
-            " The black line is the head's 50% boundary on that plane (the wash: its P(hot dog),"
-            " green for hot dog, red for not, white where it is unsure);"
-            " a photo lies off the plane, so its own score can disagree with the colour under its"
-            f" dot.{ringed} Click a dot to see that photo."
-        )
+            dots[label], rows_of[label] = item, rows
+        self._items = {
+            "dots": dots,  # label -> its scatter; its points' data are rows of the drawing
+            "rows": rows_of,
+            "rings": rings,
+            "picks": picks,
+            "line": line,
+            "wash": wash,
+        }
+
+    def _set_wash(self, wash: np.ndarray, rect) -> None:
+        """wash: [x, y] RGBA, as pyqtgraph's ImageItem takes it."""
+        item = self._items["wash"]
+        item.setImage(wash, levels=(0, 255))
+        item.setRect(QRectF(*rect))
+
+    def _tip(self, index) -> str:
+        i = int(index)
+        score = self._scores[i] if self._scores is not None else float("nan")
+        return f"{label_title(self.drawing.labels[i])}: the model says {score:.0%} hot dog"
 
     def _clicked(self, _item, points, *_event) -> None:
         if self.drawing is None or not len(points):
@@ -261,6 +312,9 @@ class MapPanel(QWidget):
             self.photo_clicked.emit(self.drawing.hashes[int(index)])
 
     def _clear(self) -> None:
+        self.bar.stop_playing()
+        self.bar.hide()
+        self.shown_epoch = None
         if self.plot is not None:
             self.plot.clear()
             legend = self.plot.plotItem.legend
@@ -269,6 +323,6 @@ class MapPanel(QWidget):
         self._items = None
 
 
-def _tip(drawing: MapDrawing, index) -> str:
-    i = int(index)
-    return f"{label_title(drawing.labels[i])}: the model says {drawing.scores[i]:.0%} hot dog"
+def _ringed(suspect: np.ndarray) -> str:
+    count = int(np.asarray(suspect).sum())
+    return f" Ringed: {count} photos Check labels suspects." if count else ""
