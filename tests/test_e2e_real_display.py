@@ -106,6 +106,7 @@ def test_the_under_the_hood_tests_pass_on_xcb(x_server, tmp_path):
         "test_ui_under_the_hood.py",
         "test_ui_hood_panels.py",
         "test_ui_hood_votes_step.py",
+        "test_ui_map_replay.py",
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
