@@ -62,7 +62,7 @@ def _jit_the_head(keras) -> bool:
     return keras.backend.backend() == "jax"
 
 
-def reinitialise(head, feature_dim: int, n_classes: int, settings) -> None:
+def _reinitialise(head, feature_dim: int, n_classes: int, settings) -> None:
     """The weights a freshly built head would have, and a zeroed optimizer (no retracing)."""
     head.set_weights(models.build_head(feature_dim, n_classes, seed=settings.seed).get_weights())
     optimizer = head.optimizer
@@ -95,7 +95,7 @@ def kept_head(cache_key: tuple, feature_dim: int, n_classes: int, settings, trai
             changed = sum(kept.trained_on.get(h) != label for h, label in train_labels.items())
             warm = 0 < changed <= max(1, int(WARM_MAX_SHARE * len(train_labels)))
             if not warm:
-                reinitialise(kept.model, feature_dim, n_classes, settings)
+                _reinitialise(kept.model, feature_dim, n_classes, settings)
         kept.trained_on = {}  # until this fit ends: a stopped or failed fit is no base to warm from
         return kept.model, warm
 

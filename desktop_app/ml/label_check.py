@@ -99,7 +99,6 @@ def check_labels(
     probabilities = np.zeros((len(usable), len(classes)), dtype="float32")
     settings = settings or TrainSettings(backbone=backbone)
     clock = EtaClock()
-    head = None  # one compiled head, re-initialised per fold: tracing it anew costs ~2 s a fold
     for k in range(folds):
         if cancel is not None:
             cancel.raise_if_cancelled()
@@ -108,7 +107,7 @@ def check_labels(
         held = fold == k
         if not held.any():  # a small set can leave a fold empty
             continue
-        head = fit_fold_head(x[~held], y[~held], len(classes), settings, cancel, reuse=head)
+        head = fit_fold_head(x[~held], y[~held], len(classes), settings, cancel)
         probabilities[held] = np.asarray(head.predict(x[held], verbose=0, batch_size=512))
     if cancel is not None:
         cancel.raise_if_cancelled()  # stopped during the last fold's fit: no half-made verdicts
@@ -134,11 +133,9 @@ def _folds(items, folds: int) -> np.ndarray:
     return np.array([int(first[g][:8], 16) % folds for g in groups])
 
 
-def fit_fold_head(x, y, n_classes: int, settings, cancel: CancelToken | None = None, *, reuse=None):
+def fit_fold_head(x, y, n_classes: int, settings, cancel: CancelToken | None = None):
     """The fast-mode head on one fold's training part, early-stopped on an inner share of it
-    (benchmarks/backbone_cv.py ranks backbones with it too). reuse: a head this function returned
-    before, for the same feature size and settings: it starts again from the very weights a new
-    head would have (and a zeroed optimizer), without being compiled and traced again."""
+    (benchmarks/backbone_cv.py ranks backbones with it too)."""
     from desktop_app.ml.callbacks import StopOnCancel
 
     keras = keras_module()
@@ -148,11 +145,7 @@ def fit_fold_head(x, y, n_classes: int, settings, cancel: CancelToken | None = N
     val, train = order[:n_val], order[n_val:]
     counts = np.bincount(y[train], minlength=n_classes)
     weights = {i: float(counts.sum() / (n_classes * c)) if c else 1.0 for i, c in enumerate(counts)}
-    if reuse is not None:
-        head = reuse
-        head_module.reinitialise(head, x.shape[1], n_classes, settings)
-    else:
-        head = head_module.compiled_head(x.shape[1], n_classes, settings)
+    head = head_module.compiled_head(x.shape[1], n_classes, settings)
     head.fit(
         x[train],
         head_module.one_hot(y[train], n_classes),
