@@ -50,7 +50,11 @@ def run_views(dataset: Path, video: Path) -> dict:
     from desktop_app.ui.shell.heartbeat import Heartbeat
     from desktop_app.ui.under_the_hood.hood_view import UnderTheHoodView
 
+    from desktop_app.ui.shell.ml_warmup import MlWarmup
+
     app = QApplication.instance() or QApplication([])
+    warmup = MlWarmup()  # as the app starts: Keras, then pyqtgraph, in the background
+    warmup.start()
     session = DatasetSession()
     live, hood = LiveView(session), UnderTheHoodView(session)
     live.picture_shown.connect(hood.follow_live)
@@ -63,6 +67,7 @@ def run_views(dataset: Path, video: Path) -> dict:
     ready = []
     live.ensure_worker().model_ready.connect(ready.append)
     assert wait(app, lambda: ready and hood.forward.drawing is not None), "no model or no pass"
+    assert wait(app, warmup.isFinished), "the warm-up thread did not finish"
     live.loop_box.setChecked(False)
 
     def play(follow: bool) -> dict:
