@@ -13,6 +13,11 @@ class DatasetLocked(DatasetError):
     """Another window or command is already writing to this dataset."""
 
 
+class DatasetClosed(DatasetError):
+    """Read after the dataset was closed: a worker still busy with a dataset the window let go of
+    (closed, or another one opened). Not a bug: its answer is simply no longer wanted."""
+
+
 class BadImage(StudioError):
     """A file that cannot be used as an image; the message says why."""
 

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop_app.core.errors import DatasetClosed
 from desktop_app.core.hashing import from_signed64, to_signed64
 
 SCHEMA_VERSION = 1
@@ -114,7 +115,7 @@ class Index:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             if self._closed:
-                raise sqlite3.ProgrammingError("the dataset index is closed")
+                raise DatasetClosed("the dataset was closed while this was reading it")
             conn = sqlite3.connect(
                 self.path, timeout=30, isolation_level=None, check_same_thread=False
             )

@@ -298,13 +298,13 @@ class WeightsPanel(QWidget):
             f" (±{limit:.3g} at the ends, the range of its histogram)."
         )
 
-    def _plot_steps(self):
+    def _plot_steps(self, all_bins: tuple):
         """Makes the plots, one widget per step (a pyqtgraph PlotWidget takes ~30 ms to make):
         the timer runs a step per event-loop turn, so the window paints and reacts between them."""
         pg = pyqtgraph()
         yield
         bars, widgets = {}, {}
-        for i, bins in enumerate(self.bins):
+        for i, bins in enumerate(all_bins):
             for column, part in enumerate(("kernel", "bias")):
                 edges = bins.edges(part)
                 plot = pg.PlotWidget(background="w")
@@ -337,7 +337,7 @@ class WeightsPanel(QWidget):
         update_plot.getAxis("left").enableAutoSIPrefix(False)
         update_plot.addLegend(offset=(-10, 10))
         lines, markers = [], []
-        for i, bins in enumerate(self.bins):
+        for i, bins in enumerate(all_bins):
             colour = LAYER_COLOURS[i % len(LAYER_COLOURS)]
             lines.append(update_plot.plot([], [], pen=pg.mkPen(colour, width=2), name=bins.name))
             marker = pg.ScatterPlotItem(size=10, brush=colour, pen=pg.mkPen("#111827"))
@@ -345,9 +345,9 @@ class WeightsPanel(QWidget):
             markers.append(marker)
         now = pg.InfiniteLine(angle=90, pen=pg.mkPen("#9ca3af", style=Qt.PenStyle.DashLine))
         update_plot.addItem(now)
-        self.grid.addWidget(update_plot, len(self.bins), 0, 1, 2)
+        self.grid.addWidget(update_plot, len(all_bins), 0, 1, 2)
         self._plots = {
-            "bins": self.bins,
+            "bins": all_bins,  # what they were made for: a change meanwhile makes them again
             "bars": bars,
             "widgets": widgets,
             "updates": lines,
@@ -360,7 +360,7 @@ class WeightsPanel(QWidget):
         if self._building is not None and self._building_bins == self.bins:
             return  # under way
         self._clear_plots()
-        self._building, self._building_bins = self._plot_steps(), self.bins
+        self._building, self._building_bins = self._plot_steps(self.bins), self.bins
         self.build_timer.start()
 
     def _build_step(self) -> None:
