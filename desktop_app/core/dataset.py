@@ -37,7 +37,7 @@ from desktop_app.core.dataset_config import (  # noqa: F401
     write_json,
 )
 from desktop_app.core.durable import sync_dirs
-from desktop_app.core.errors import DatasetError, DatasetReadOnly
+from desktop_app.core.errors import DatasetClosed, DatasetError, DatasetReadOnly
 from desktop_app.core.index import TRASH, Index, Row, open_repaired
 from desktop_app.core.items import AddResult, ChangeEvent, Item, kind_of  # noqa: F401
 from desktop_app.core.lock import DatasetLock
@@ -202,7 +202,7 @@ class Dataset:
     @property
     def index(self) -> Index | IndexSnapshot:
         if self._index is None:
-            raise DatasetError(f"{self.root} is closed")
+            raise DatasetClosed(f"{self.root} is closed")
         return self._index
 
     @property
@@ -615,7 +615,7 @@ class Dataset:
         if self.readonly:
             raise DatasetError(f"{self.root} is open read-only")
         if self._index is None:
-            raise DatasetError(f"{self.root} is closed")
+            raise DatasetClosed(f"{self.root} is closed")
 
     def _check_label(self, label: str) -> None:
         if label not in self.labels:

@@ -13,6 +13,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QImageReader
 
+from desktop_app.core.errors import DatasetClosed
+
 MAX_SIDE = 1600  # pixels; larger photos are decoded scaled down to this
 
 
@@ -50,7 +52,10 @@ class _Decode(QRunnable):
         self.owner, self.hash, self.dataset = owner, hash_, dataset
 
     def run(self) -> None:
-        item = self.dataset.get(self.hash)
+        try:
+            item = self.dataset.get(self.hash)
+        except DatasetClosed:  # the window moved on to another dataset: nobody wants it
+            item = None
         image = decode_for_display(item.path) if item is not None else QImage()
         self.owner._decoded.emit(self.hash, image)
 
