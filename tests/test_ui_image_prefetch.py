@@ -18,9 +18,7 @@ def test_a_prefetch_decodes_the_photo_at_screen_size(qtbot, tmp_path, make_image
     dataset.close()
 
 
-def test_a_prefetch_from_a_dataset_just_closed_answers_nothing_quietly(
-    qtbot, tmp_path, make_image
-):
+def test_a_prefetch_from_a_dataset_just_closed_answers_nothing_quietly(qtbot, tmp_path, make_image):
     """The window switched datasets while the next photo was on its way: no traceback."""
     dataset = Dataset.create(tmp_path / "dataset")
     added = dataset.add_file(make_image()).item
