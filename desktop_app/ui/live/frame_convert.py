@@ -22,6 +22,7 @@ from PySide6.QtMultimedia import QVideoFrame
 from desktop_app.core.errors import StudioError
 from desktop_app.core.imaging import open_image, squash_array
 from desktop_app.core.mailbox import Mailbox
+from desktop_app.core.thread_priority import run_in_background
 from desktop_app.ui.live.frame_pixels import UnsupportedFrame, frame_to_rgb
 
 
@@ -110,6 +111,7 @@ class FrameConverter(QThread):
         )
 
     def run(self) -> None:
+        run_in_background()
         while not self.raw.closed:
             frame = self.raw.take(timeout=0.2)
             if frame is None:

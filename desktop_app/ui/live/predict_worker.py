@@ -21,6 +21,7 @@ from desktop_app.core.errors import StudioError
 from desktop_app.core.exception_hooks import report_caught
 from desktop_app.core.imaging import squash_array
 from desktop_app.core.mailbox import Mailbox
+from desktop_app.core.thread_priority import run_in_background
 from desktop_app.ui.live.frame_convert import Picture, qimage_from_pil, rgb_array
 
 HOT_DOG = "hot_dog"
@@ -103,6 +104,7 @@ class PredictWorker(QThread):
     # -- the worker thread ---------------------------------------------------------------
 
     def run(self) -> None:
+        run_in_background()
         while not self._stopping.is_set():
             if self._recheck.is_set():
                 self._recheck.clear()

@@ -14,6 +14,8 @@ import threading
 
 from PySide6.QtCore import QThread, Signal
 
+from desktop_app.core.thread_priority import run_in_background
+
 BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 _lock = threading.Lock()
 _frozen = False
@@ -53,6 +55,7 @@ class MlWarmup(QThread):
     failed = Signal(str)
 
     def run(self) -> None:
+        run_in_background()
         try:
             keras = warm_up_ml()
             try:

@@ -16,6 +16,7 @@ from desktop_app.core import presence
 from desktop_app.core.errors import Cancelled, StudioError
 from desktop_app.core.exception_hooks import report_caught
 from desktop_app.core.progress import CancelToken, Progress
+from desktop_app.core.thread_priority import run_in_background
 from desktop_app.core.write_errors import explain
 
 
@@ -50,6 +51,7 @@ class TrainWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        run_in_background()
         try:
             # Imported here, in the worker thread, so the window never waits for TensorFlow.
             from desktop_app.ui.shell.ml_warmup import warm_up_ml

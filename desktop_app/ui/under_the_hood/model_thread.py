@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from desktop_app.core.errors import StudioError
 from desktop_app.core.exception_hooks import report_caught
+from desktop_app.core.thread_priority import run_in_background
 
 
 @dataclass
@@ -84,6 +85,7 @@ class ModelThread(QThread):
 
     # -- the model thread ----------------------------------------------------------------------
     def run(self) -> None:
+        run_in_background()
         while True:
             with self._condition:
                 self._condition.wait_for(lambda: self._stopping or self._questions or self._reload)
