@@ -100,12 +100,45 @@ def cross_validated_errors(features, labels, held_out, fold, seed: int) -> np.nd
 
 
 def fit_head(features, labels, fit_on, seed: int):
-    """The app's fast-mode head, fitted as the label check fits a fold (inner 20% for early
-    stopping, class weights)."""
-    from desktop_app.ml.label_check import fit_fold_head
+    """The app's fast-mode head, fitted on one fold (inner 20% for early stopping, class weights)."""
     from desktop_app.ml.training import TrainSettings
 
     return fit_fold_head(features[fit_on], labels[fit_on], 2, TrainSettings(seed=seed))
+
+
+INNER_VALIDATION = 0.2  # of each fold's training part, for early stopping
+
+
+def fit_fold_head(x, y, n_classes: int, settings):
+    """The fast-mode head on one fold's training part, early-stopped on an inner share of it."""
+    from desktop_app.ml import head as head_module
+    from desktop_app.ml.runtime import keras_module
+
+    keras = keras_module()
+    keras.utils.set_random_seed(settings.seed)
+    order = np.random.default_rng(settings.seed).permutation(len(y))
+    n_val = int(len(order) * INNER_VALIDATION)
+    val, train = order[:n_val], order[n_val:]
+    counts = np.bincount(y[train], minlength=n_classes)
+    weights = {i: float(counts.sum() / (n_classes * c)) if c else 1.0 for i, c in enumerate(counts)}
+    head = head_module.compiled_head(x.shape[1], n_classes, settings)
+    head.fit(
+        x[train],
+        head_module.one_hot(y[train], n_classes),
+        batch_size=settings.batch_size,
+        epochs=settings.epochs,
+        validation_data=(x[val], head_module.one_hot(y[val], n_classes)) if n_val else None,
+        class_weight=weights,
+        verbose=0,
+        callbacks=[
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss" if n_val else "loss",
+                patience=settings.patience,
+                restore_best_weights=True,
+            ),
+        ],
+    )
+    return head
 
 
 if __name__ == "__main__":

@@ -48,9 +48,8 @@ def run_views(dataset: Path, video: Path) -> dict:
     from desktop_app.ui.live.live_view import LiveView
     from desktop_app.ui.shell.dataset_session import DatasetSession
     from desktop_app.ui.shell.heartbeat import Heartbeat
-    from desktop_app.ui.under_the_hood.hood_view import UnderTheHoodView
-
     from desktop_app.ui.shell.ml_warmup import MlWarmup
+    from desktop_app.ui.under_the_hood.hood_view import UnderTheHoodView
 
     app = QApplication.instance() or QApplication([])
     warmup = MlWarmup()  # as the app starts: Keras, then pyqtgraph, in the background

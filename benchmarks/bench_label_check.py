@@ -5,7 +5,7 @@
 Imports the 2,990 photos of ../shared/data/hotdog, files `--planted` of them (chosen by hash) under
 the other class, then runs ml.label_check.check_labels with the default backbone twice (embedding
 every photo, then from the feature cache). Reference in the same run: one fast-mode training on
-the same cached features (the check fits five such heads). Quality: the share of planted errors
+the same cached features. Quality: the share of planted errors
 that are suspects, and of the top `planted` suspects that are planted (the rest are the set's
 own doubtful photos). Prints one JSON object; not a test.
 """

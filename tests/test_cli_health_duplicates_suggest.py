@@ -97,7 +97,7 @@ def test_health_counts_every_finding_with_its_photos(root, capsys, tiny):
 
     with Dataset.open(root) as dataset:
         train(dataset, TrainSettings(backbone=tiny, epochs=3, batch_size=16))
-        check = check_labels(dataset, tiny, settings=TrainSettings(backbone=tiny, epochs=5))
+        check = check_labels(dataset, tiny)
     assert run_command(["health", str(root), "--json"]) == 0
     found = {line["check"]: line for line in lines(capsys)}
     assert found["suspected_labels"]["checked"] is True

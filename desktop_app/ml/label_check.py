@@ -1,10 +1,11 @@
 """Finding labels that are probably wrong, before they teach the model the wrong thing.
 
-Every labeled photo is predicted by a head that never saw it: k-fold over the cached backbone
+Every labeled photo is predicted by a model that never saw it: k-fold over the cached backbone
 features (the ones fast-mode training already made), with near-duplicates kept in one fold so a
 copy cannot vouch for its twin. A photo whose out-of-fold prediction disagrees with its label is a
-suspect; the most confident disagreements come first. Costs k small head fits, no backbone pass
-for photos already embedded.
+suspect; the most confident disagreements come first. The judge is a linear probe fitted in NumPy
+(ml/linear_probe.py, ADR 0010): k fits take about a second, no backbone pass for photos already
+embedded.
 """
 
 from __future__ import annotations
@@ -16,14 +17,12 @@ import numpy as np
 
 from desktop_app.core.errors import StudioError
 from desktop_app.core.progress import CancelToken, EtaClock, Progress, ProgressCallback, emit
-from desktop_app.ml import head as head_module
 from desktop_app.ml.backbones import DEFAULT_BACKBONE, get_spec
 from desktop_app.ml.label_check_record import save_check
-from desktop_app.ml.runtime import keras_module
+from desktop_app.ml.linear_probe import fit_linear_probe
 from desktop_app.ml.split import near_duplicate_groups
 
 FOLDS = 5
-INNER_VALIDATION = 0.2  # of each fold's training part, for early stopping
 
 
 @dataclass(frozen=True)
@@ -70,13 +69,11 @@ def check_labels(
     backbone: str = DEFAULT_BACKBONE,
     *,
     folds: int = FOLDS,
-    settings=None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     allow_download: bool = True,
 ) -> LabelCheck:
-    """settings: the head's (TrainSettings; epochs, batch size, learning rate, seed), as training."""
-    from desktop_app.ml.training import TrainSettings, cached_features
+    from desktop_app.ml.training import cached_features
 
     spec = get_spec(backbone)
     if not spec.pretrained:
@@ -97,7 +94,6 @@ def check_labels(
     y = np.array([classes.index(it.label) for it in usable], dtype="int32")
     fold = _folds(usable, folds)
     probabilities = np.zeros((len(usable), len(classes)), dtype="float32")
-    settings = settings or TrainSettings(backbone=backbone)
     clock = EtaClock()
     for k in range(folds):
         if cancel is not None:
@@ -107,10 +103,10 @@ def check_labels(
         held = fold == k
         if not held.any():  # a small set can leave a fold empty
             continue
-        head = fit_fold_head(x[~held], y[~held], len(classes), settings, cancel)
-        probabilities[held] = np.asarray(head.predict(x[held], verbose=0, batch_size=512))
+        probe = fit_linear_probe(x[~held], y[~held], len(classes))
+        probabilities[held] = probe.probabilities(x[held])
     if cancel is not None:
-        cancel.raise_if_cancelled()  # stopped during the last fold's fit: no half-made verdicts
+        cancel.raise_if_cancelled()  # stopped during the last fold: no half-made verdicts
     emit(progress, Progress("checking", folds, folds))
     predicted = probabilities.argmax(1)
     suspects = [
@@ -131,36 +127,3 @@ def _folds(items, folds: int) -> np.ndarray:
     for it, group in zip(items, groups, strict=True):
         first.setdefault(group, it.hash)
     return np.array([int(first[g][:8], 16) % folds for g in groups])
-
-
-def fit_fold_head(x, y, n_classes: int, settings, cancel: CancelToken | None = None):
-    """The fast-mode head on one fold's training part, early-stopped on an inner share of it
-    (benchmarks/backbone_cv.py ranks backbones with it too)."""
-    from desktop_app.ml.callbacks import StopOnCancel
-
-    keras = keras_module()
-    keras.utils.set_random_seed(settings.seed)
-    order = np.random.default_rng(settings.seed).permutation(len(y))
-    n_val = int(len(order) * INNER_VALIDATION)
-    val, train = order[:n_val], order[n_val:]
-    counts = np.bincount(y[train], minlength=n_classes)
-    weights = {i: float(counts.sum() / (n_classes * c)) if c else 1.0 for i, c in enumerate(counts)}
-    head = head_module.compiled_head(x.shape[1], n_classes, settings)
-    head.fit(
-        x[train],
-        head_module.one_hot(y[train], n_classes),
-        batch_size=settings.batch_size,
-        epochs=settings.epochs,
-        validation_data=(x[val], head_module.one_hot(y[val], n_classes)) if n_val else None,
-        class_weight=weights,
-        verbose=0,
-        callbacks=[
-            keras.callbacks.EarlyStopping(
-                monitor="val_loss" if n_val else "loss",
-                patience=settings.patience,
-                restore_best_weights=True,
-            ),
-            StopOnCancel(cancel),
-        ],
-    )
-    return head

@@ -221,6 +221,9 @@ def cached_features(
     """The pooled features of items at the backbone's own size, embedding only the ones the
     dataset's cache lacks, with the same kept backbone that fast-mode training uses."""
     size = spec.input_size
+    cache = FeatureCache(dataset.studio_dir, f"{spec.name}_{size}")
+    if not cache.missing([it.hash for it in items]):
+        return cache  # all embedded: no backbone to build (a check on cached features)
     weights = resolve_weights(spec, allow_download=allow_download, progress=progress)
     with distribution_scope():
         backbone = _frozen_backbone(spec, weights, size)

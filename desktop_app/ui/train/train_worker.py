@@ -66,7 +66,6 @@ class TrainWorker(QObject):
                 record = check_labels(
                     self.dataset,
                     settings.backbone,
-                    settings=settings,
                     progress=self._on_progress,
                     cancel=self.cancel_token,
                 )
