@@ -1,6 +1,6 @@
-"""A slider over a run's epochs with Play, as the weights panel has: it says which epoch to show,
-at most every REDRAW_MS however fast the slider is dragged, and Play steps one epoch every PLAY_MS
-up to the last."""
+"""A slider over a run's epochs with Play, for the weights panel and the map replay: it says which
+epoch to show, at most every redraw_ms however fast the slider is dragged, and Play steps one
+epoch every play_ms up to the last."""
 
 from __future__ import annotations
 
@@ -14,20 +14,20 @@ PLAY_MS = 500  # one epoch per step when playing: slow enough to follow a dot
 class ReplayBar(QWidget):
     show_index = Signal(int)  # the epoch's index to draw now
 
-    def __init__(self) -> None:
+    def __init__(self, redraw_ms: int = REDRAW_MS, play_ms: int = PLAY_MS) -> None:
         super().__init__()
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
-        self.slider.valueChanged.connect(lambda _v: self._schedule())
+        self.slider.valueChanged.connect(lambda _v: self.schedule())
         self.play_button = QPushButton("Play")
         self.play_button.clicked.connect(self.toggle_play)
         self.epoch_label = QLabel("")
         self.player = QTimer(self)
-        self.player.setInterval(PLAY_MS)
+        self.player.setInterval(play_ms)
         self.player.timeout.connect(self._step)
         self.redraw_timer = QTimer(self)
         self.redraw_timer.setSingleShot(True)
-        self.redraw_timer.setInterval(REDRAW_MS)
+        self.redraw_timer.setInterval(redraw_ms)
         self.redraw_timer.timeout.connect(lambda: self.show_index.emit(self.slider.value()))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -38,9 +38,15 @@ class ReplayBar(QWidget):
     def set_count(self, count: int) -> None:
         """count epochs to replay, from the first; says nothing until the owner draws one."""
         self.stop_playing()
+        self.set_range(count)
+        self.slider.blockSignals(True)
+        self.slider.setValue(0)
+        self.slider.blockSignals(False)
+
+    def set_range(self, count: int) -> None:
+        """count epochs now (a training adds them as it goes); the slider stays where it was."""
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(0, count - 1))
-        self.slider.setValue(0)
         self.slider.blockSignals(False)
         self.slider.setEnabled(count > 1)
         self.play_button.setEnabled(count > 1)
@@ -64,6 +70,7 @@ class ReplayBar(QWidget):
         if self.slider.value() >= self.slider.maximum():
             self.stop_playing()
 
-    def _schedule(self) -> None:
+    def schedule(self) -> None:
+        """Say the slider's epoch again when the redraw timer next fires (new data to draw)."""
         if not self.redraw_timer.isActive():
             self.redraw_timer.start()

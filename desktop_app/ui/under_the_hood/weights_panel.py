@@ -20,16 +20,14 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
-    QHBoxLayout,
     QLabel,
-    QPushButton,
-    QSlider,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.ui.shell.plots import pyqtgraph
 from desktop_app.ui.under_the_hood.pictures import rgb_image
+from desktop_app.ui.under_the_hood.replay_bar import ReplayBar
 
 REDRAW_MS = 200  # at most 5 redraws a second
 PLAY_MS = 400  # one epoch per step when playing
@@ -82,33 +80,19 @@ class WeightsPanel(QWidget):
 
         self.caption = QLabel("Train a model: its weights are recorded epoch by epoch.")
         self.caption.setWordWrap(True)
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setRange(0, 0)
-        self.slider.setEnabled(False)
-        self.slider.valueChanged.connect(lambda _v: self._schedule())
-        self.play_button = QPushButton("Play")
-        self.play_button.setEnabled(False)
-        self.play_button.clicked.connect(self.toggle_play)
-        self.epoch_label = QLabel("")
-        self.player = QTimer(self)
-        self.player.setInterval(PLAY_MS)
-        self.player.timeout.connect(self._step)
-        self.redraw_timer = QTimer(self)
-        self.redraw_timer.setSingleShot(True)
-        self.redraw_timer.setInterval(REDRAW_MS)
-        self.redraw_timer.timeout.connect(self._redraw)
-
-        row = QHBoxLayout()
-        row.addWidget(self.play_button)
-        row.addWidget(self.slider, 1)
-        row.addWidget(self.epoch_label)
+        self.replay = ReplayBar(redraw_ms=REDRAW_MS, play_ms=PLAY_MS)
+        self.replay.set_range(0)
+        self.replay.show_index.connect(lambda _index: self._redraw())
+        # The bar's parts, as the journey, the benchmarks and the tests reach them.
+        self.slider, self.play_button = self.replay.slider, self.replay.play_button
+        self.player, self.epoch_label = self.replay.player, self.replay.epoch_label
         self.grid = QGridLayout()
         self.heat_caption = QLabel("")
         self.heat_caption.setWordWrap(True)
         self.heatmap = QLabel()
         self.layout_ = QVBoxLayout(self)
         self.layout_.addWidget(self.caption)
-        self.layout_.addLayout(row)
+        self.layout_.addWidget(self.replay)
         self.layout_.addLayout(self.grid)
         self.layout_.addWidget(self.heat_caption)
         self.layout_.addWidget(self.heatmap)
@@ -179,11 +163,7 @@ class WeightsPanel(QWidget):
         self._set_range()
 
     def _set_range(self) -> None:
-        self.slider.blockSignals(True)
-        self.slider.setRange(0, max(0, len(self.epochs) - 1))
-        self.slider.blockSignals(False)
-        self.slider.setEnabled(len(self.epochs) > 1)
-        self.play_button.setEnabled(len(self.epochs) > 1)
+        self.replay.set_range(len(self.epochs))
 
     def _caption(self) -> None:
         if self.live:  # the events do not say whether fast mode warm-started; the saved run will
@@ -203,33 +183,13 @@ class WeightsPanel(QWidget):
             " fixed so the epochs compare."
         )
 
-    # -- playing -------------------------------------------------------------------------------
-    def toggle_play(self) -> None:
-        if self.player.isActive():
-            self.stop_playing()
-            return
-        if self.slider.value() >= self.slider.maximum():
-            self.slider.setValue(0)
-        self.play_button.setText("Pause")
-        self.player.start()
-
     def stop_playing(self) -> None:
-        self.player.stop()
-        self.play_button.setText("Play")
-
-    def _step(self) -> None:
-        if self.slider.value() >= self.slider.maximum():
-            self.stop_playing()
-            return
-        self.slider.setValue(self.slider.value() + 1)
-        if self.slider.value() >= self.slider.maximum():
-            self.stop_playing()
+        self.replay.stop_playing()
 
     # -- drawing -------------------------------------------------------------------------------
     def _schedule(self) -> None:
         self._dirty = True
-        if not self.redraw_timer.isActive():
-            self.redraw_timer.start()
+        self.replay.schedule()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -238,7 +198,8 @@ class WeightsPanel(QWidget):
 
     def _redraw(self) -> None:
         if not self.isVisible() or not self.epochs:
-            return  # drawn when shown again (showEvent)
+            self._dirty = True  # drawn when shown again (showEvent)
+            return
         index = min(self.slider.value(), len(self.epochs) - 1)
         record = self.epochs[index]
         if self._plots is None or self._plots["bins"] != self.bins:
