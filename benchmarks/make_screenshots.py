@@ -1,4 +1,5 @@
-"""Makes the README's screenshots: docs/screenshots/{label,train,live}_view.png, under_the_hood_*.png.
+"""Makes the README's screenshots: docs/screenshots/{label,train,live}_view.png, under_the_hood_*.png
+(the last one of a fine-tuned run's map replay).
 
 Not a test and not a benchmark: it documents how the pictures were made, so they can be made
 again after the views change. A small dataset of real photos from ../shared/data/hotdog (read
@@ -22,6 +23,7 @@ WINDOW_SIZE = (1280, 800)
 MAX_BYTES = 400_000
 LABELED_PER_CLASS = 14
 INBOX = 8
+FINE_TUNE_EPOCHS = 6  # the head's warm-up, then the backbone's top: a few epochs to replay
 WAIT_MS = 600_000
 
 
@@ -186,6 +188,27 @@ def main() -> int:
         lambda: (weights.slider.setValue(weights.slider.maximum()), settle(600)),
     )
     panel("Your photos on a map", lambda: hood.photo_map.drawing is not None)
+
+    # Fine-tune: a second run, end to end; the map replays its photos moving, at the last epoch.
+    from desktop_app.ui.under_the_hood.map_replay import MapReplay
+
+    settings = train.settings_panel
+    settings.mode.setCurrentIndex(settings.mode.findData("finetune"))
+    settings.epochs.setValue(FINE_TUNE_EPOCHS)
+    window.tabs.setCurrentWidget(train)
+    finished.clear()
+    train.train_button.click()
+    wait_until(lambda: finished or not train.is_training, "the fine-tune run")
+    if not finished:
+        print(f"fine-tuning failed: {train.message.text()}", file=sys.stderr)
+        return 1
+    window.tabs.setCurrentWidget(hood)
+    photo_map = hood.photo_map
+    wait_until(lambda: isinstance(photo_map.drawing, MapReplay), "the fine-tune map's replay")
+    last = photo_map.drawing.epochs[-1].epoch
+    photo_map.bar.slider.setValue(photo_map.bar.slider.maximum())
+    wait_until(lambda: photo_map.shown_epoch == last, "the replay's last epoch")
+    shoot("under_the_hood_map_across_fine_tune_epochs.png")
 
     window.close()
     return 0

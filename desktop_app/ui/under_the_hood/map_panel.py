@@ -325,4 +325,7 @@ class MapPanel(QWidget):
 
 def _ringed(suspect: np.ndarray) -> str:
     count = int(np.asarray(suspect).sum())
-    return f" Ringed: {count} photos Check labels suspects." if count else ""
+    if not count:
+        return ""
+    photos = "the photo" if count == 1 else f"the {count} photos"
+    return f" Ringed: {photos} Check labels thinks may be mislabeled."
