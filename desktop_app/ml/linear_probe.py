@@ -84,8 +84,8 @@ def _lbfgs(function, w: np.ndarray) -> tuple[np.ndarray, int]:
         if curvature > 1e-10:
             steps.append((s, change, 1.0 / curvature))
             del steps[:-HISTORY]
-        if loss - new_loss < 1e-9 * max(1.0, abs(loss)):
-            return trial, iteration
+        if loss - new_loss < 1e-9 * max(1.0, abs(loss)):  # no more progress to make
+            return (trial if new_loss <= loss else w), iteration
         w, loss, grad = trial, new_loss, new_grad
     return w, MAX_ITERATIONS
 
