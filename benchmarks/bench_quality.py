@@ -12,7 +12,7 @@ N of them spread over both classes, for a quick run), then:
   at 90-97%), brightness 0.85 or 1.15, mirrored; and --combined more of other photos, each with
   two edits (crop + brightness, resize + quality 30, mirror + crop, mirror + brightness: reported
   apart, not in the headline). The copies go to the inbox (unlabeled), the originals keep their
-  class. The default backbone's features are cached first (training.cached_features, as the app
+  class. The default backbone's features are cached first (embedding.cached_features, as the app
   does), then ml.near_duplicates.find_near_duplicates(dataset) runs. Recall: the share of the 100
   (original, copy) pairs in one group, overall and per edit. False pairs: the pairs within the
   groups that are not planted, as a share of all pairs in the groups (raw: the set is scraped from
@@ -533,7 +533,7 @@ def main() -> int:
 
     from desktop_app.core.dataset import Dataset
     from desktop_app.ml.backbones import DEFAULT_BACKBONE, get_spec
-    from desktop_app.ml.training import cached_features
+    from desktop_app.ml.embedding import cached_features
 
     began = time.perf_counter()
     manifest = json.loads((PHOTOS / "manifest.json").read_text())

@@ -74,6 +74,67 @@ def test_a_damaged_flatbuffer_is_converted_again(tiny):
     assert flat.stat().st_size > 1000
 
 
+def test_a_flatbuffer_checked_once_is_trusted_later_without_keras_unless_its_answer_changed(tiny):
+    from desktop_app.ml.litert_backbone import (
+        cache_dir,
+        fast_forward,
+        flatbuffer_key,
+        verified_forward,
+    )
+
+    spec, weights, extractor = _extractor(tiny, TINY_SIZE)
+    key = flatbuffer_key(spec.name, TINY_SIZE, weights)
+    assert fast_forward(extractor, key) is not None
+    assert verified_forward(key) is None  # converted, never checked against Keras: not trusted
+    assert fast_forward(extractor, key, reference=extractor.predict_on_batch) is not None
+    assert verified_forward(key) is not None  # the check's answer is stored beside it
+    (answer,) = cache_dir().glob(f"{key}.keras*.probe.npy")
+    np.save(answer, np.load(answer) + 0.5)  # what Keras said no longer matches the flatbuffer
+    assert verified_forward(key) is None
+    answer.write_bytes(b"damaged")
+    assert verified_forward(key) is None
+
+
+def test_a_later_training_embeds_on_the_trusted_flatbuffer_while_keras_builds_the_backbone(
+    tiny, tmp_path, monkeypatch
+):
+    """As in a new process: the flatbuffer was checked before, so the photos embed at once and
+    the Keras backbone (the saved model needs it) is built on another thread meanwhile."""
+    import threading
+
+    from desktop_app.ml import embedding, litert_backbone
+    from desktop_app.ml.features import FeatureCache
+    from desktop_app.ml.training import TrainSettings, train
+
+    settings = TrainSettings(backbone=tiny, epochs=2, batch_size=4, allow_download=False)
+    with _dataset(tmp_path / "first") as dataset:
+        train(dataset, settings)  # converts and checks the flatbuffer
+        first = FeatureCache(dataset.studio_dir, f"{tiny}_{TINY_SIZE}").vectors
+    for kept in ("_fast", "_frozen", "_extractors"):  # what this process keeps: forgotten
+        monkeypatch.setattr(embedding, kept, {})
+
+    def no_keras_check(*args, **kwargs):
+        raise AssertionError("the flatbuffer was checked against Keras again")
+
+    monkeypatch.setattr(litert_backbone, "fast_forward", no_keras_check)
+    built_on = []
+    real_build = embedding.build_backbone
+
+    def build(*args):
+        built_on.append(threading.current_thread().name)
+        return real_build(*args)
+
+    monkeypatch.setattr(embedding, "build_backbone", build)
+    with _dataset(tmp_path / "second") as dataset:
+        record = train(dataset, settings)
+        second = FeatureCache(dataset.studio_dir, f"{tiny}_{TINY_SIZE}").vectors
+    assert record.runtime == "CPU · XNNPACK" and record.status == "complete"
+    assert len(built_on) == 1 and built_on[0] != threading.current_thread().name
+    assert set(first) == set(second)
+    for digest, vector in first.items():
+        assert np.array_equal(vector, second[digest])
+
+
 def test_training_embeds_on_xnnpack_and_says_so_and_keras_gives_the_same_cache(tiny, tmp_path):
     from desktop_app.ml.features import FeatureCache
     from desktop_app.ml.training import TrainSettings, train

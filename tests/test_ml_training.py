@@ -108,6 +108,55 @@ def test_a_few_new_labels_warm_start_the_head_and_nothing_new_starts_afresh(
     assert len(again.curves["loss"]) > 5
 
 
+def test_a_head_prepared_while_photos_embed_fits_without_tracing_again_from_fresh_weights(
+    monkeypatch,
+):
+    from desktop_app.ml import head as head_module
+    from desktop_app.ml import model as models
+    from desktop_app.ml.runtime import keras_module
+
+    traces = []  # a step function run from Python is a trace (Keras captures it when it fits)
+    real_compiled_head = head_module.compiled_head
+
+    def counted_head(*args):
+        head = real_compiled_head(*args)
+        real_step, real_test = head.train_step, head.test_step
+        head.train_step = lambda data: traces.append("train") or real_step(data)
+        head.test_step = lambda data: traces.append("test") or real_test(data)
+        return head
+
+    monkeypatch.setattr(head_module, "compiled_head", counted_head)
+    settings = TrainSettings(batch_size=8, seed=3)
+    key = ("prepared-head-test",)
+    head_module.prepare(key, 24, 2, settings, {0: 1.0, 1: 2.0})
+    assert "train" in traces and "test" in traces
+    keras = keras_module()
+    keras.utils.set_random_seed(5)
+    head, warm = head_module.kept_head(key, 24, 2, settings, {"a": "hot_dog", "b": "not_hot_dog"})
+    assert warm is False  # only prepared: no fit of its own to warm-start from
+    keras.utils.set_random_seed(5)
+    fresh = models.build_head(24, 2, seed=3).get_weights()  # what kept_head() re-initialised to
+    assert all(np.array_equal(a, b) for a, b in zip(head.get_weights(), fresh, strict=True))
+    moments = [v for v in head.optimizer.variables if "learning_rate" not in v.path]
+    assert moments and all(not np.any(v.numpy()) for v in moments)  # the zeros' step undone
+
+    traces.clear()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(45, 24)).astype("float32")  # 5 full batches and a partial one
+    y = head_module.one_hot(rng.integers(0, 2, 45), 2)
+    head.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=2,
+        validation_data=(x[:11], y[:11]),
+        validation_batch_size=max(8, head_module.VALIDATION_BATCH),
+        class_weight={0: 1.0, 1: 2.0},
+        verbose=0,
+    )
+    assert traces == []  # the real fit's shapes were traced by prepare()
+
+
 def test_stop_during_an_epoch_keeps_the_best_weights(dataset, tmp_path, tiny):
     fill(dataset, tmp_path, per_class=30)
     cancel = CancelToken()

@@ -43,7 +43,7 @@ def guess(
     predictor = Predictor(record.model_path)
     head = _head_of(predictor.model) if is_fast(record) else None
     if head is not None:
-        from desktop_app.ml.training import cached_features
+        from desktop_app.ml.embedding import cached_features
 
         spec = BACKBONES[record.backbone]
         cache = cached_features(
@@ -63,7 +63,7 @@ def guess_live(
     allow_download: bool = True,
 ) -> Guesses:
     """The guesses of a live head (ml/live_update.py) on the items' cached features."""
-    from desktop_app.ml.training import cached_features
+    from desktop_app.ml.embedding import cached_features
 
     spec = BACKBONES[live.backbone]
     cache = cached_features(

@@ -20,6 +20,7 @@ from desktop_app.ml.runtime import keras_module
 
 LABEL_SMOOTHING = 0.1  # +0.4-0.6 points held-out accuracy on the real photos (3 seeds), no cost
 HEAD_STEPS_PER_EXECUTION = 256  # a whole epoch per call into the backend: the head's steps are tiny
+VALIDATION_BATCH = 256  # evaluation only: big batches are cheaper
 WARM_MAX_SHARE = 0.05  # warm start when at most this share of the training images is new/relabeled
 WARM_EPOCHS = 5
 WARM_PATIENCE = 2
@@ -77,14 +78,7 @@ def kept_head(cache_key: tuple, feature_dim: int, n_classes: int, settings, trai
     cache_key names the feature cache (dataset and backbone); train_labels maps hash -> label of
     the images about to be fitted on.
     """
-    key = (
-        cache_key,
-        feature_dim,
-        n_classes,
-        settings.learning_rate,
-        settings.batch_size,
-        settings.seed,
-    )
+    key = _key(cache_key, feature_dim, n_classes, settings)
     with _lock:
         kept = _kept.get(key)
         if kept is None:
@@ -93,11 +87,55 @@ def kept_head(cache_key: tuple, feature_dim: int, n_classes: int, settings, trai
             warm = False
         else:
             changed = sum(kept.trained_on.get(h) != label for h, label in train_labels.items())
-            warm = 0 < changed <= max(1, int(WARM_MAX_SHARE * len(train_labels)))
+            # No last fit (only prepare()d, or stopped): nothing to warm-start from.
+            warm = bool(kept.trained_on) and 0 < changed <= max(
+                1, int(WARM_MAX_SHARE * len(train_labels))
+            )
             if not warm:
                 _reinitialise(kept.model, feature_dim, n_classes, settings)
         kept.trained_on = {}  # until this fit ends: a stopped or failed fit is no base to warm from
         return kept.model, warm
+
+
+def prepare(
+    cache_key: tuple, feature_dim: int, n_classes: int, settings, class_weight: dict
+) -> None:
+    """Builds the head kept_head() will return and traces its train and test steps on one batch
+    of zeros (~1 s on a CPU), so that a first fit starts at once; run while the photos embed.
+    The zeros' step is undone: kept_head() re-initialises a head that has no fit of its own yet."""
+    key = _key(cache_key, feature_dim, n_classes, settings)
+    with _lock:
+        if key in _kept:
+            return
+        kept = _Kept(compiled_head(feature_dim, n_classes, settings))
+        _kept[key] = kept
+    # One full batch and one partial, as in a real fit: a dataset of whole batches only has a
+    # fixed batch size, and the real fit's last, smaller batch would trace the step again.
+    n = settings.batch_size + 1
+    x = np.zeros((n, feature_dim), np.float32)
+    y = one_hot(np.zeros(n, np.int32), n_classes)
+    # The same structure as the real fit (class weights add sample weights), or it retraces.
+    kept.model.fit(
+        x,
+        y,
+        batch_size=settings.batch_size,
+        epochs=1,
+        validation_data=(x, y),
+        validation_batch_size=max(settings.batch_size, VALIDATION_BATCH),
+        class_weight=class_weight,
+        verbose=0,
+    )
+
+
+def _key(cache_key: tuple, feature_dim: int, n_classes: int, settings) -> tuple:
+    return (
+        cache_key,
+        feature_dim,
+        n_classes,
+        settings.learning_rate,
+        settings.batch_size,
+        settings.seed,
+    )
 
 
 def remember_fit(head, train_labels: dict) -> None:

@@ -73,7 +73,7 @@ def check_labels(
     cancel: CancelToken | None = None,
     allow_download: bool = True,
 ) -> LabelCheck:
-    from desktop_app.ml.training import cached_features
+    from desktop_app.ml.embedding import cached_features
 
     spec = get_spec(backbone)
     if not spec.pretrained:

@@ -123,6 +123,7 @@ class LiteRTForward:
         self._input = self._interpreter.get_input_details()[0]
         self._output = self._interpreter.get_output_details()[0]
         self.input_size = int(self._input["shape"][1])
+        self.feature_dim = int(self._output["shape"][-1])
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         batch = np.asarray(batch, np.float32)
@@ -141,7 +142,8 @@ def fast_forward(
     model, key: str, reference: Callable[[np.ndarray], np.ndarray] | None = None
 ) -> LiteRTForward | None:
     """A LiteRT forward pass of `model` (converted once, cached as key), or None where the
-    runtime cannot be used. With `reference`, the two must agree on a probe picture first."""
+    runtime cannot be used. With `reference`, the two must agree on a probe picture first; the
+    reference's answer is then stored beside the flatbuffer for verified_forward()."""
     if unavailable_reason() is not None:
         return None
     with _lock:
@@ -157,21 +159,76 @@ def fast_forward(
         except Exception as error:  # a converter or runtime failure means "use Keras", not a crash
             _failed[key] = f"{type(error).__name__}: {error}"
             return None
-    if reference is not None and not agrees(forward, reference, forward.input_size):
+    if reference is None:
+        return forward
+    theirs = np.asarray(reference(probe_picture(forward.input_size)), np.float32)
+    if not _close(forward(probe_picture(forward.input_size)), theirs):
         _failed[key] = "its features disagreed with Keras"
         target.unlink(missing_ok=True)  # a stale or damaged flatbuffer: convert again next time
+        _answer_path(key).unlink(missing_ok=True)
         return None
+    _store_answer(key, theirs)
     return forward
 
 
+def verified_forward(key: str) -> LiteRTForward | None:
+    """The cached flatbuffer `key`, if an earlier check against Keras stored its answer on the
+    probe and the flatbuffer still gives it; else None (then check it against Keras). No Keras
+    model is needed: tracing one for the check costs about a second of every first training."""
+    if unavailable_reason() is not None:
+        return None
+    with _lock:
+        if key in _failed:
+            return None
+    target, answer = cache_dir() / f"{key}.tflite", _answer_path(key)
+    if not (target.is_file() and answer.is_file()):
+        return None
+    try:
+        theirs = np.load(answer, allow_pickle=False)
+        forward = LiteRTForward(target)
+    except Exception:  # unreadable: not trusted, so the caller checks it against Keras
+        return None
+    return forward if _close(forward(probe_picture(forward.input_size)), theirs) else None
+
+
+def probe_picture(size: int) -> np.ndarray:
+    """A fixed textured picture, float32 1×size×size×3 in 0..255."""
+    return np.random.default_rng(12).integers(0, 256, (1, size, size, 3)).astype(np.float32)
+
+
 def agrees(forward, reference, size: int) -> bool:
-    """The two forward passes give the same outputs on a fixed textured picture."""
-    probe = np.random.default_rng(12).integers(0, 256, (1, size, size, 3)).astype(np.float32)
-    ours = np.asarray(forward(probe), np.float32)
-    theirs = np.asarray(reference(probe), np.float32)
+    """The two forward passes give the same outputs on the probe picture."""
+    probe = probe_picture(size)
+    return _close(forward(probe), reference(probe))
+
+
+def _close(ours, theirs) -> bool:
+    ours, theirs = np.asarray(ours, np.float32), np.asarray(theirs, np.float32)
     return ours.shape == theirs.shape and float(np.max(np.abs(ours - theirs))) <= AGREEMENT * max(
         1.0, float(np.max(np.abs(theirs)))
     )
+
+
+def _answer_path(key: str) -> Path:
+    """Keras' features of the probe for flatbuffer `key`; named by the Keras version that gave
+    them, as the flatbuffer's own name carries TensorFlow's."""
+    return cache_dir() / f"{key}.keras{keras_module().__version__}.probe.npy"
+
+
+def _store_answer(key: str, features: np.ndarray) -> None:
+    """Atomically, and only as a saving: a read-only cache folder just means checking again."""
+    path = _answer_path(key)
+    try:
+        fd, partial = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                np.save(out, features, allow_pickle=False)
+            os.replace(partial, path)
+        finally:
+            if os.path.exists(partial):
+                os.unlink(partial)
+    except OSError:
+        pass
 
 
 def failure_reason(key: str) -> str | None:

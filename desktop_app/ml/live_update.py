@@ -4,7 +4,7 @@ Update"). No new run is saved: the runs list is for models someone trained.
 
 The head starts from the saved model's head weights (a warm start) and runs a few epochs on the
 cached backbone features of all labeled photos; a photo labeled since, and never embedded, goes
-through the same feature cache and runtime as training (training.cached_features). The compiled
+through the same feature cache and runtime as training (embedding.cached_features). The compiled
 head is kept per (features, classes, settings), so only the first live update traces its train step.
 """
 
@@ -58,8 +58,9 @@ def live_head(
     """The current model's head fitted on every labeled photo now (epochs=0: the saved head as it
     is). Refused in one line where there is no fast-mode model."""
     from desktop_app.ml.backbones import BACKBONES
+    from desktop_app.ml.embedding import cached_features
     from desktop_app.ml.guesses import is_fast
-    from desktop_app.ml.training import TrainSettings, cached_features
+    from desktop_app.ml.training import TrainSettings
 
     started = time.monotonic()
     # The window's writer keeps labeling meanwhile: fit on one moment of it.

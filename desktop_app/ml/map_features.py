@@ -56,7 +56,7 @@ def photo_features(
 ) -> tuple[list, np.ndarray, str]:
     """(items that have features, their N×D float32 features, "cache" or "model")."""
     if frozen_backbone(record):
-        from desktop_app.ml.training import cached_features
+        from desktop_app.ml.embedding import cached_features
 
         cache = cached_features(
             dataset,

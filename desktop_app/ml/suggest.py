@@ -162,7 +162,7 @@ def _features(dataset, inbox, backbone, notes, progress, cancel, allow_download)
     """The inbox's backbone features, embedding what is not cached (training needs them anyway);
     None, with a note, where no pretrained backbone can run."""
     from desktop_app.ml.backbones import DEFAULT_BACKBONE, get_spec
-    from desktop_app.ml.training import cached_features
+    from desktop_app.ml.embedding import cached_features
 
     spec = get_spec(backbone or DEFAULT_BACKBONE)
     if not spec.pretrained:

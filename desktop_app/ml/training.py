@@ -7,7 +7,6 @@ Every run ends as one `.keras` model taking raw RGB, saved with its run.json in 
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,7 +23,8 @@ from desktop_app.ml.architecture import summarize
 from desktop_app.ml.backbones import DEFAULT_BACKBONE, BackboneSpec, build_backbone, get_spec
 from desktop_app.ml.callbacks import Curves, ProgressReporter, StopOnCancel
 from desktop_app.ml.devices import describe_device, distribution_scope
-from desktop_app.ml.features import FeatureCache, decoded_batches, embed_paths
+from desktop_app.ml.embedding import EMBED_BATCH, embed_missing, feature_cache, frozen_backbone
+from desktop_app.ml.features import FeatureCache, decoded_batches
 from desktop_app.ml.litert_backbone import KERAS, XNNPACK
 from desktop_app.ml.map_history import fine_tune_recorder, save_map_history
 from desktop_app.ml.metrics import evaluate
@@ -35,7 +35,6 @@ from desktop_app.ml.weight_history import recorder, save_weight_history
 from desktop_app.ml.weights import resolve_weights
 
 MODES = ("fast", "finetune")
-EMBED_BATCH = 64
 WARMUP_EPOCHS = 10
 FINETUNE_LR_FACTOR = 0.1
 
@@ -120,9 +119,13 @@ def train(
     with distribution_scope():
         # Fast mode never changes the backbone: keep it (and its traced forward pass) for retraining.
         frozen = spec.pretrained and settings.mode == "fast"
-        backbone = (
-            _frozen_backbone(spec, weights, size) if frozen else build_backbone(spec, weights, size)
-        )
+
+        def make_backbone():
+            if frozen:
+                return frozen_backbone(spec, weights, size)
+            return build_backbone(spec, weights, size)
+
+        # The weights are here; on XNNPACK the Keras backbone is built while the photos embed.
         emit(progress, Progress("loading backbone", 1, 1, message=spec.title))
         curves = Curves()
         stop = StopOnCancel(cancel)
@@ -131,9 +134,18 @@ def train(
         warm = False
         finetune_improved = None
         if spec.pretrained:
-            backbone.trainable = False
-            cache = _embed_missing(
-                dataset, spec, backbone, size, data, progress, cancel, weights=weights
+            cache = feature_cache(dataset, spec, size)
+            backbone = embed_missing(
+                cache,
+                spec,
+                size,
+                weights,
+                data.train + data.val,
+                make_backbone=make_backbone,
+                progress=progress,
+                cancel=cancel,
+                # The first fit's tracing, done while the photos embed (fast mode's kept head).
+                meanwhile=_head_preparer(settings, data, cache) if frozen else None,
             )
             runtime = cache.runtime
             data = _drop_failed(data, cache)
@@ -151,6 +163,7 @@ def train(
                     head, cache.get([it.hash for it in data.val]) if data.val else None
                 )
         else:
+            backbone = make_backbone()
             run = _Run(settings, spec, size, data, curves, stop, progress, cancel)
             inference, arrays = _train_from_scratch(run, backbone)
             probabilities = _predict(inference, arrays)
@@ -215,100 +228,19 @@ def _labeled_data(dataset, settings: TrainSettings) -> _Data:
     return _Data(classes, train_items, val_items)
 
 
-def cached_features(
-    dataset, spec: BackboneSpec, items, *, progress=None, cancel=None, allow_download=True
-) -> FeatureCache:
-    """The pooled features of items at the backbone's own size, embedding only the ones the
-    dataset's cache lacks, with the same kept backbone that fast-mode training uses."""
-    size = spec.input_size
-    cache = FeatureCache(dataset.studio_dir, f"{spec.name}_{size}")
-    if not cache.missing([it.hash for it in items]):
-        return cache  # all embedded: no backbone to build (a check on cached features)
-    weights = resolve_weights(spec, allow_download=allow_download, progress=progress)
-    with distribution_scope():
-        backbone = _frozen_backbone(spec, weights, size)
-        backbone.trainable = False
-        data = _Data(list(dataset.classes), list(items), [])
-        return _embed_missing(
-            dataset, spec, backbone, size, data, progress, cancel, weights=weights
+def _head_preparer(settings: TrainSettings, data: _Data, cache: FeatureCache):
+    """meanwhile() for the embedding: makes fast mode's kept head ready to fit at once."""
+
+    def prepare(feature_dim: int) -> None:
+        head_module.prepare(
+            _head_key(cache), feature_dim, len(data.classes), settings, data.class_weight()
         )
 
-
-def _embed_missing(
-    dataset, spec: BackboneSpec, backbone, size, data: _Data, progress, cancel, weights=None
-):
-    """Loads the feature cache and embeds only images it does not hold yet, through XNNPACK
-    where it can run (the cache key does not name the runtime: both give the same features)."""
-    cache = FeatureCache(dataset.studio_dir, f"{spec.name}_{size}")
-    everything = data.train + data.val
-    todo = [it for it in everything if it.hash not in cache.vectors]
-    cache.embedded_now = len(todo)
-    if todo:
-        extractor = _extractor_for(spec, backbone, size)
-        emit(progress, Progress("embedding", 0, len(todo), message=f"{len(todo)} new images"))
-        fast = _fast_extractor(spec, extractor, size, weights, progress)
-        cache.runtime = XNNPACK if fast is not None else KERAS
-        features, indices, failures = embed_paths(
-            fast or extractor.predict_on_batch,
-            [it.path for it in todo],
-            size,
-            batch_size=EMBED_BATCH,
-            progress=progress,
-            cancel=cancel,
-            pad=fast is None,  # a compiled Keras shape wants full batches; XNNPACK runs per photo
-        )
-        cache.update([todo[i].hash for i in indices], features)
-        cache.failed = {todo[i].hash for i, _ in failures}
-        for _, error in failures:
-            emit(progress, Progress("embedding", kind="message", message=f"skipped: {error}"))
-        cache.save()
-    return cache
+    return prepare
 
 
-_frozen: dict[tuple, object] = {}
-_extractors: dict[int, object] = {}
-_cache_lock = threading.Lock()
-
-
-def _frozen_backbone(spec: BackboneSpec, weights, size: int):
-    """One frozen backbone per (backbone, size, weights file) for this process's fast-mode runs."""
-    key = (spec.name, size, str(weights))
-    with _cache_lock:
-        if key not in _frozen:
-            _frozen[key] = build_backbone(spec, weights, size)
-        return _frozen[key]
-
-
-def _extractor_for(spec: BackboneSpec, backbone, size: int):
-    """The feature extractor around a cached backbone is kept too, so it is traced only once."""
-    with _cache_lock:
-        cached = [b for b in _frozen.values() if b is backbone]
-        if not cached:
-            return models.feature_extractor(spec, backbone, size)
-        if id(backbone) not in _extractors:
-            _extractors[id(backbone)] = models.feature_extractor(spec, backbone, size)
-        return _extractors[id(backbone)]
-
-
-_fast: dict[str, object] = {}
-
-
-def _fast_extractor(spec: BackboneSpec, extractor, size: int, weights, progress):
-    """The XNNPACK forward pass of the extractor, converted once per machine, checked against
-    Keras once per process; None where it cannot run."""
-    from desktop_app.ml.litert_backbone import fast_forward, flatbuffer_key, unavailable_reason
-
-    if unavailable_reason() is not None:
-        return None
-    key = flatbuffer_key(spec.name, size, weights)
-    with _cache_lock:
-        if key in _fast:
-            return _fast[key]
-    emit(progress, Progress("preparing XNNPACK", 0, 1, message=f"{spec.title} for this CPU"))
-    forward = fast_forward(extractor, key, reference=extractor.predict_on_batch)
-    with _cache_lock:
-        _fast[key] = forward
-    return forward
+def _head_key(cache: FeatureCache) -> tuple:
+    return (str(cache.path),)
 
 
 def _drop_failed(data: _Data, cache: FeatureCache) -> _Data:
@@ -354,9 +286,7 @@ def _fit(
         batch_size=settings.batch_size,
         epochs=epochs,
         validation_data=val,
-        validation_batch_size=max(
-            settings.batch_size, 256
-        ),  # evaluation only: big batches are cheaper
+        validation_batch_size=max(settings.batch_size, head_module.VALIDATION_BATCH),
         class_weight=class_weight,
         shuffle=True,
         verbose=0,
@@ -379,9 +309,7 @@ def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: b
     if warmup:  # fine-tune mode trains this head further: never the kept one
         head, warm = head_module.compiled_head(x.shape[1], n, settings), False
     else:
-        head, warm = head_module.kept_head(
-            (str(cache.path),), x.shape[1], n, settings, train_labels
-        )
+        head, warm = head_module.kept_head(_head_key(cache), x.shape[1], n, settings, train_labels)
     curves.weights.warm_start = warm  # its epoch 0 is then the last model's weights
     if warmup:
         epochs = min(settings.epochs, WARMUP_EPOCHS)
