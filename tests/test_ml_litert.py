@@ -224,3 +224,48 @@ def test_real_weights_give_the_same_features_on_real_photos(tmp_path, monkeypatc
     batch = np.stack([load_array(p, spec.input_size) for p in photos]).astype(np.float32)
     difference = np.abs(forward(batch) - extractor.predict_on_batch(batch)).max()
     assert difference <= 1e-4, difference
+
+
+def test_the_windows_warm_up_leaves_a_first_training_nothing_to_build_or_trace(
+    tiny, tmp_path, monkeypatch
+):
+    """embedding.warm_up, which the window runs while the user labels, builds the frozen
+    backbone and traces a head; a first training in that process then does neither."""
+    from desktop_app.ml import embedding
+    from desktop_app.ml import head as head_module
+    from desktop_app.ml.backbones import get_spec
+    from desktop_app.ml.training import TrainSettings, train
+
+    settings = TrainSettings(backbone=tiny, epochs=2, batch_size=4, allow_download=False)
+    spec = get_spec(tiny)
+    assert embedding.warm_up(spec, settings) is False  # never converted nor checked here
+    with _dataset(tmp_path / "first") as dataset:
+        train(dataset, settings)  # converts and checks the flatbuffer
+    for kept in ("_fast", "_frozen", "_extractors"):  # as in a new process
+        monkeypatch.setattr(embedding, kept, {})
+    for kept in ("_kept", "_spares", "_making"):
+        monkeypatch.setattr(head_module, kept, {})
+
+    assert embedding.warm_up(spec, settings) is True
+    made = []
+    real_build, real_head = embedding.build_backbone, head_module.compiled_head
+    monkeypatch.setattr(
+        embedding, "build_backbone", lambda *a: made.append("backbone") or real_build(*a)
+    )
+    monkeypatch.setattr(
+        head_module, "compiled_head", lambda *a: made.append("head") or real_head(*a)
+    )
+    with _dataset(tmp_path / "second") as dataset:
+        record = train(dataset, settings)
+    assert record.status == "complete" and record.runtime == "CPU · XNNPACK"
+    assert made == []
+    assert head_module._spares == {}  # the prepared head became this dataset's kept head
+
+
+def test_no_warm_up_without_the_weights_on_disk(tmp_path, monkeypatch):
+    from desktop_app.ml import embedding
+    from desktop_app.ml.backbones import DEFAULT_BACKBONE, get_spec
+    from desktop_app.ml.training import TrainSettings
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty"))
+    assert embedding.warm_up(get_spec(DEFAULT_BACKBONE), TrainSettings()) is False

@@ -12,6 +12,7 @@ from ml_tiny import register_tiny
 from desktop_app.core.dataset import HOT_DOG, NOT_HOT_DOG
 from desktop_app.core.errors import StudioError
 from desktop_app.core.progress import CancelToken
+from desktop_app.ml.callbacks import FeatureValidation
 from desktop_app.ml.predict import Predictor
 from desktop_app.ml.runs import current_run, list_runs, load_run
 from desktop_app.ml.training import TrainSettings, train
@@ -128,8 +129,8 @@ def test_a_head_prepared_while_photos_embed_fits_without_tracing_again_from_fres
     monkeypatch.setattr(head_module, "compiled_head", counted_head)
     settings = TrainSettings(batch_size=8, seed=3)
     key = ("prepared-head-test",)
-    head_module.prepare(key, 24, 2, settings, {0: 1.0, 1: 2.0})
-    assert "train" in traces and "test" in traces
+    head_module.prepare(24, 2, settings, cache_key=key)
+    assert set(traces) == {"train"}  # no evaluate to trace: the head validates in memory
     keras = keras_module()
     keras.utils.set_random_seed(5)
     head, warm = head_module.kept_head(key, 24, 2, settings, {"a": "hot_dog", "b": "not_hot_dog"})
@@ -144,17 +145,47 @@ def test_a_head_prepared_while_photos_embed_fits_without_tracing_again_from_fres
     rng = np.random.default_rng(0)
     x = rng.normal(size=(45, 24)).astype("float32")  # 5 full batches and a partial one
     y = head_module.one_hot(rng.integers(0, 2, 45), 2)
-    head.fit(
+    history = head.fit(
         x,
         y,
         batch_size=8,
         epochs=2,
-        validation_data=(x[:11], y[:11]),
-        validation_batch_size=max(8, head_module.VALIDATION_BATCH),
-        class_weight={0: 1.0, 1: 2.0},
+        sample_weight=np.where(y[:, 1] > 0, 2.0, 1.0).astype("float32"),  # as training weighs
         verbose=0,
+        callbacks=[FeatureValidation(x[:11], y[:11])],  # and validates the head
     )
     assert traces == []  # the real fit's shapes were traced by prepare()
+    assert len(history.history["val_loss"]) == 2
+
+
+def test_the_heads_validation_in_memory_reports_what_keras_evaluate_does():
+    """FeatureValidation replaces fit()'s evaluate for the head: same loss (label smoothing and
+    the L2 penalty included) and accuracy, and early stopping and the curves read it."""
+    from desktop_app.ml import head as head_module
+
+    settings = TrainSettings(batch_size=16)
+    head = head_module.compiled_head(24, 2, settings)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(80, 24)).astype("float32")
+    y = head_module.one_hot((x[:, 0] > 0).astype("int32"), 2)
+    xv, yv = x[:30] + 0.1, y[:30]
+    seen = []
+
+    class Reads(FeatureValidation.__base__):  # a later callback, as EarlyStopping and the curves
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((logs["val_loss"], logs["val_accuracy"]))
+            keras_says = self.model.evaluate(xv, yv, verbose=0, return_dict=True)
+            seen.append((keras_says["loss"], keras_says["accuracy"]))
+
+    FeatureValidation.CHUNK = 7  # several chunks: their means are weighted by size
+    try:
+        head.fit(x, y, epochs=3, verbose=0, callbacks=[FeatureValidation(xv, yv), Reads()])
+    finally:
+        FeatureValidation.CHUNK = 4096
+    ours, theirs = seen[0::2], seen[1::2]
+    assert len(ours) == 3
+    for (loss, accuracy), (keras_loss, keras_accuracy) in zip(ours, theirs, strict=True):
+        assert abs(loss - keras_loss) < 1e-5 and abs(accuracy - keras_accuracy) < 1e-6
 
 
 def test_stop_during_an_epoch_keeps_the_best_weights(dataset, tmp_path, tiny):

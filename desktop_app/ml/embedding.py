@@ -2,17 +2,19 @@
 forward passes, and embedding only what the feature cache lacks (ADR 0002, ADR 0007).
 
 Where this machine has converted and checked the backbone before, the photos embed on XNNPACK
-straight away while another thread builds the Keras backbone (the saved model needs it) and does
-whatever else the caller wants ready by the end of the embedding, such as tracing the head.
+straight away, with no Keras model at all; another thread meanwhile does what the caller wants
+ready by the end of the embedding (tracing the head), then builds the Keras backbone the saved
+model needs while the caller fits its head.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, wait
 from pathlib import Path
 
+from desktop_app.core.errors import StudioError
 from desktop_app.core.progress import Progress, emit
 from desktop_app.ml import model as models
 from desktop_app.ml.backbones import BackboneSpec, build_backbone
@@ -47,7 +49,7 @@ def cached_features(
             size,
             weights,
             list(items),
-            make_backbone=lambda: frozen_backbone(spec, weights, size),
+            make_backbone=None,
             progress=progress,
             cancel=cancel,
         )
@@ -61,24 +63,28 @@ def embed_missing(
     weights: Path | None,
     items,
     *,
-    make_backbone: Callable[[], object],
+    make_backbone: Callable[[], object] | None,
     progress=None,
     cancel=None,
     meanwhile: Callable[[int], None] | None = None,
-):
-    """Embeds the items `cache` lacks and saves it; returns the backbone make_backbone() built.
+) -> Future:
+    """Embeds the items `cache` lacks and saves it. Returns a future of the frozen backbone
+    make_backbone() builds (None without make_backbone: the caller wants only features).
 
     The cache key does not name the runtime: XNNPACK and Keras give the same features. Where a
-    checked XNNPACK flatbuffer is ready, make_backbone() and then meanwhile(feature_dim) run on
-    another thread during the embedding; otherwise the backbone is built first and meanwhile is
-    not called (whatever it prepares is then done when it is needed).
+    checked XNNPACK flatbuffer is ready, no Keras model is needed to embed: meanwhile(feature_dim)
+    runs on another thread during the embedding, and make_backbone() after it, while the caller
+    fits its head (a fit leaves a core idle; the embedding does not). Otherwise the backbone is
+    built first, to embed with, and meanwhile is not called: what it prepares is then done when
+    it is needed.
     """
     todo = [it for it in items if it.hash not in cache.vectors]
     cache.embedded_now = len(todo)
     fast = ready_forward(spec, size, weights) if todo else None
     if fast is None:
-        backbone = make_backbone()
-        backbone.trainable = False
+        backbone = None
+        if make_backbone is not None or todo:
+            backbone = _frozen_for(make_backbone or (lambda: frozen_backbone(spec, weights, size)))
         if todo:
             extractor = extractor_for(spec, backbone, size)
             emit(progress, Progress("embedding", 0, len(todo), message=f"{len(todo)} new images"))
@@ -92,20 +98,53 @@ def embed_missing(
                 progress,
                 cancel,
             )
-        return backbone
-
-    def build():
-        backbone = make_backbone()
-        backbone.trainable = False
-        if meanwhile is not None:
-            meanwhile(fast.feature_dim)
-        return backbone
+        return _resolved(backbone if make_backbone is not None else None)
 
     emit(progress, Progress("embedding", 0, len(todo), message=f"{len(todo)} new images"))
-    with ThreadPoolExecutor(1, thread_name_prefix="backbone") as pool:
-        built = pool.submit(build)
+    meanwhile_done, built = Future(), Future()
+    embedded = threading.Event()
+    outcome = {"embedded": False}
+
+    def work() -> None:
+        try:
+            if meanwhile is not None:
+                meanwhile(fast.feature_dim)
+        except BaseException as error:
+            meanwhile_done.set_exception(error)
+            built.set_exception(error)
+            return
+        meanwhile_done.set_result(None)
+        embedded.wait()
+        if make_backbone is None or not outcome["embedded"]:
+            built.set_result(None)  # no model wanted, or the embedding failed or was stopped
+            return
+        try:
+            built.set_result(_frozen_for(make_backbone))
+        except BaseException as error:
+            built.set_exception(error)
+
+    threading.Thread(target=work, name="backbone", daemon=True).start()
+    try:
         _embed(cache, fast, todo, size, True, progress, cancel)
-        return built.result()
+        outcome["embedded"] = True
+    finally:
+        embedded.set()
+        # Not before meanwhile is done: a prepared head must not be fitted by two threads.
+        wait([meanwhile_done])
+    meanwhile_done.result()
+    return built
+
+
+def _frozen_for(make_backbone: Callable[[], object]):
+    backbone = make_backbone()
+    backbone.trainable = False
+    return backbone
+
+
+def _resolved(value) -> Future:
+    future: Future = Future()
+    future.set_result(value)
+    return future
 
 
 def _embed(cache: FeatureCache, forward, todo, size, on_xnnpack: bool, progress, cancel) -> None:
@@ -186,3 +225,25 @@ def fast_extractor(spec: BackboneSpec, extractor, size: int, weights, progress):
     with _cache_lock:
         _fast[key] = forward
     return forward
+
+
+def warm_up(spec: BackboneSpec, settings) -> bool:
+    """What a first fast-mode training in this process would otherwise do first, done ahead (the
+    window calls it from its ML warm-up thread while the user labels): the trusted XNNPACK
+    forward pass loaded, the frozen Keras backbone built, a head for the dataset's classes traced.
+    Only where the weights are on disk and this machine has converted and checked the backbone
+    before; returns whether it did (else the first training does all this itself)."""
+    from desktop_app.core.dataset import DEFAULT_CLASSES
+    from desktop_app.ml import head as head_module
+
+    try:
+        weights = resolve_weights(spec, allow_download=False)
+    except StudioError:  # not downloaded yet: the first training fetches them
+        return False
+    size = settings.input_size or spec.input_size
+    fast = ready_forward(spec, size, weights)
+    if fast is None:
+        return False
+    _frozen_for(lambda: frozen_backbone(spec, weights, size))
+    head_module.prepare(fast.feature_dim, len(DEFAULT_CLASSES), settings)
+    return True

@@ -5,6 +5,8 @@ trained from scratch needs a few dozen epochs. After a handful of new or relabel
 already knows almost everything: a retrain starts from its weights and runs a few epochs, on the
 same compiled model (no tracing). A first model, a retrain after many changes, or one with nothing
 new re-initialises the kept model instead (same weights as a freshly built head; optimizer zeroed).
+A first fit in a process takes a head prepare()d beforehand, traced while the photos embed or
+at the window's start-up, so no first model waits for tracing either.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from desktop_app.ml.runtime import keras_module
 
 LABEL_SMOOTHING = 0.1  # +0.4-0.6 points held-out accuracy on the real photos (3 seeds), no cost
 HEAD_STEPS_PER_EXECUTION = 256  # a whole epoch per call into the backend: the head's steps are tiny
-VALIDATION_BATCH = 256  # evaluation only: big batches are cheaper
 WARM_MAX_SHARE = 0.05  # warm start when at most this share of the training images is new/relabeled
 WARM_EPOCHS = 5
 WARM_PATIENCE = 2
@@ -33,6 +34,8 @@ class _Kept:
 
 
 _kept: dict[tuple, _Kept] = {}
+_spares: dict[tuple, object] = {}  # prepare()d heads by _shape(), for the next first fit
+_making: dict[tuple, threading.Lock] = {}
 _lock = threading.Lock()
 
 
@@ -76,18 +79,23 @@ def kept_head(cache_key: tuple, feature_dim: int, n_classes: int, settings, trai
     """(compiled head, warm) for a fast-mode fit; warm: it starts from the previous fit's weights.
 
     cache_key names the feature cache (dataset and backbone); train_labels maps hash -> label of
-    the images about to be fitted on.
+    the images about to be fitted on. A first fit takes a prepare()d head when there is one.
     """
     key = _key(cache_key, feature_dim, n_classes, settings)
+    shape = _shape(feature_dim, n_classes, settings)
     with _lock:
         kept = _kept.get(key)
         if kept is None:
-            kept = _Kept(compiled_head(feature_dim, n_classes, settings))
+            spare = _spares.pop(shape, None)
+            model = spare if spare is not None else compiled_head(feature_dim, n_classes, settings)
+            if spare is not None:  # its step on zeros is undone
+                _reinitialise(model, feature_dim, n_classes, settings)
+            kept = _Kept(model)
             _kept[key] = kept
             warm = False
         else:
             changed = sum(kept.trained_on.get(h) != label for h, label in train_labels.items())
-            # No last fit (only prepare()d, or stopped): nothing to warm-start from.
+            # No last fit (it was stopped or failed): nothing to warm-start from.
             warm = bool(kept.trained_on) and 0 < changed <= max(
                 1, int(WARM_MAX_SHARE * len(train_labels))
             )
@@ -97,45 +105,42 @@ def kept_head(cache_key: tuple, feature_dim: int, n_classes: int, settings, trai
         return kept.model, warm
 
 
-def prepare(
-    cache_key: tuple, feature_dim: int, n_classes: int, settings, class_weight: dict
-) -> None:
-    """Builds the head kept_head() will return and traces its train and test steps on one batch
-    of zeros (~1 s on a CPU), so that a first fit starts at once; run while the photos embed.
-    The zeros' step is undone: kept_head() re-initialises a head that has no fit of its own yet."""
-    key = _key(cache_key, feature_dim, n_classes, settings)
+def prepare(feature_dim: int, n_classes: int, settings, cache_key: tuple | None = None) -> None:
+    """Makes a compiled head whose train step is traced (~1 s on a CPU) ready for the next first
+    fit of this shape, so that it starts at once: run while the photos embed, or at start-up.
+    Nothing to do when one is ready, or when cache_key's fit has a kept head already."""
+    shape = _shape(feature_dim, n_classes, settings)
     with _lock:
-        if key in _kept:
+        if shape in _spares or (
+            cache_key is not None and _key(cache_key, feature_dim, n_classes, settings) in _kept
+        ):
             return
-        kept = _Kept(compiled_head(feature_dim, n_classes, settings))
-        _kept[key] = kept
-    # One full batch and one partial, as in a real fit: a dataset of whole batches only has a
-    # fixed batch size, and the real fit's last, smaller batch would trace the step again.
-    n = settings.batch_size + 1
-    x = np.zeros((n, feature_dim), np.float32)
-    y = one_hot(np.zeros(n, np.int32), n_classes)
-    # The same structure as the real fit (class weights add sample weights), or it retraces.
-    kept.model.fit(
-        x,
-        y,
-        batch_size=settings.batch_size,
-        epochs=1,
-        validation_data=(x, y),
-        validation_batch_size=max(settings.batch_size, VALIDATION_BATCH),
-        class_weight=class_weight,
-        verbose=0,
-    )
+        making = _making.setdefault(shape, threading.Lock())
+    with making:  # a second caller waits for the first one's head instead of tracing another
+        with _lock:
+            if shape in _spares:
+                return
+        model = compiled_head(feature_dim, n_classes, settings)
+        # One full batch and one partial, as in a real fit: a dataset of whole batches only has
+        # a fixed batch size, and the real fit's last, smaller batch would trace the step again.
+        # The same structure too: training.py weighs each sample by its class. (Validation needs
+        # no tracing: training.py validates the head with callbacks.FeatureValidation.)
+        n = settings.batch_size + 1
+        x = np.zeros((n, feature_dim), np.float32)
+        y = one_hot(np.zeros(n, np.int32), n_classes)
+        weights = np.ones(n, np.float32)
+        model.fit(x, y, sample_weight=weights, batch_size=settings.batch_size, epochs=1, verbose=0)
+        with _lock:
+            _spares[shape] = model
+
+
+def _shape(feature_dim: int, n_classes: int, settings) -> tuple:
+    """What a compiled head depends on: a prepared one serves any dataset with these."""
+    return (feature_dim, n_classes, settings.learning_rate, settings.batch_size, settings.seed)
 
 
 def _key(cache_key: tuple, feature_dim: int, n_classes: int, settings) -> tuple:
-    return (
-        cache_key,
-        feature_dim,
-        n_classes,
-        settings.learning_rate,
-        settings.batch_size,
-        settings.seed,
-    )
+    return (cache_key, *_shape(feature_dim, n_classes, settings))
 
 
 def remember_fit(head, train_labels: dict) -> None:

@@ -21,7 +21,7 @@ from desktop_app.ml import head as head_module
 from desktop_app.ml import model as models
 from desktop_app.ml.architecture import summarize
 from desktop_app.ml.backbones import DEFAULT_BACKBONE, BackboneSpec, build_backbone, get_spec
-from desktop_app.ml.callbacks import Curves, ProgressReporter, StopOnCancel
+from desktop_app.ml.callbacks import Curves, FeatureValidation, ProgressReporter, StopOnCancel
 from desktop_app.ml.devices import describe_device, distribution_scope
 from desktop_app.ml.embedding import EMBED_BATCH, embed_missing, feature_cache, frozen_backbone
 from desktop_app.ml.features import FeatureCache, decoded_batches
@@ -135,7 +135,7 @@ def train(
         finetune_improved = None
         if spec.pretrained:
             cache = feature_cache(dataset, spec, size)
-            backbone = embed_missing(
+            backbone_built = embed_missing(
                 cache,
                 spec,
                 size,
@@ -153,6 +153,7 @@ def train(
             head, warm = _fit_head(
                 settings, data, cache, curves, stop, progress, warmup=settings.mode == "finetune"
             )
+            backbone = backbone_built.result()  # built while the head fitted
             if settings.mode == "finetune" and not stop.stopped:
                 run = _Run(settings, spec, size, data, curves, stop, progress, cancel)
                 inference, arrays, finetune_improved = _fine_tune(run, backbone, head, cache)
@@ -232,9 +233,7 @@ def _head_preparer(settings: TrainSettings, data: _Data, cache: FeatureCache):
     """meanwhile() for the embedding: makes fast mode's kept head ready to fit at once."""
 
     def prepare(feature_dim: int) -> None:
-        head_module.prepare(
-            _head_key(cache), feature_dim, len(data.classes), settings, data.class_weight()
-        )
+        head_module.prepare(feature_dim, len(data.classes), settings, cache_key=_head_key(cache))
 
     return prepare
 
@@ -277,21 +276,35 @@ def _fit(
     total_epochs,
     patience,
     extra=(),
+    val_in_memory=False,
 ):
+    """val_in_memory: validate by FeatureValidation (cached features, a one-hot head)."""
     steps = -(-len(y) // settings.batch_size)
     reporter = ProgressReporter(progress, curves, steps, epochs, offset, total_epochs)
+    callbacks = _callbacks(settings, reporter, stop, val is not None, patience, extra)
+    if val_in_memory and val is not None:
+        callbacks.insert(0, FeatureValidation(*val))  # its logs are there for all the others
     model.fit(
         x,
         y,
         batch_size=settings.batch_size,
         epochs=epochs,
-        validation_data=val,
-        validation_batch_size=max(settings.batch_size, head_module.VALIDATION_BATCH),
-        class_weight=class_weight,
+        validation_data=None if val_in_memory else val,
+        validation_batch_size=max(settings.batch_size, 256),  # evaluation only: big is cheaper
+        # Keras would map class_weight to these on every batch (a sixth of a head's epoch).
+        sample_weight=_sample_weights(y, class_weight),
         shuffle=True,
         verbose=0,
-        callbacks=_callbacks(settings, reporter, stop, val is not None, patience, extra),
+        callbacks=callbacks,
     )
+
+
+def _sample_weights(y: np.ndarray, class_weight: dict[int, float]) -> np.ndarray:
+    """What Keras makes of class_weight: each sample weighs its class's weight (y: class indices,
+    or one-hot rows as the head's label smoothing needs)."""
+    classes = y.argmax(axis=1) if y.ndim > 1 and y.shape[1] > 1 else y.astype("int64")
+    table = np.array([class_weight[i] for i in range(len(class_weight))], np.float32)
+    return table[classes]
 
 
 def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: bool):
@@ -332,6 +345,7 @@ def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: b
         offset=0,
         total_epochs=total,
         patience=min(settings.patience, head_module.WARM_PATIENCE) if warm else settings.patience,
+        val_in_memory=True,
     )
     if not warmup and not stop.stopped:
         head_module.remember_fit(head, train_labels)

@@ -75,3 +75,20 @@ class MlWarmup(QThread):
         from desktop_app.ui.shell.plots import preload
 
         preload()  # the plots' first drawing then does not import it on the GUI thread
+        _get_training_ready()
+
+
+def _get_training_ready() -> None:
+    """The first fast-mode training's set-up (backbone, traced head), done while the user labels:
+    a first model then costs little more than its photos' forward passes. A bug here is reported
+    and the training does the set-up itself."""
+    from desktop_app.core.exception_hooks import report_caught
+
+    try:
+        from desktop_app.ml.backbones import DEFAULT_BACKBONE, get_spec
+        from desktop_app.ml.embedding import warm_up
+        from desktop_app.ml.training import TrainSettings
+
+        warm_up(get_spec(DEFAULT_BACKBONE), TrainSettings())
+    except Exception as error:
+        report_caught(error)
