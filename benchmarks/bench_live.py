@@ -9,7 +9,8 @@ run it: video frames crashed there and nowhere else, ADR 0006). Prints one JSON 
 Measured: verdicts per second, frame-to-verdict latency (worker: frame in the sink to verdict out;
 gui: to the verdict reaching the GUI thread) median and 95th percentile, frames dropped, the
 longest GUI stall (heartbeat), and as a same-run reference the raw predict_batch throughput on
-single frames in one thread. Targets on the 2-core dev machine: >= 30 verdicts/s, p95 <= 100 ms,
+single frames in one thread. Targets on the 2-core dev machine: >= 30 verdicts/s, p95 <= 30 ms
+(issue #12; it was 100 ms before the backbone ran on XNNPACK),
 no stall over 50 ms.
 """
 
@@ -30,6 +31,7 @@ from shared_data import PHOTOS, WEIGHTS, scratch_dir, use_shared_weights
 from x_display import xvfb
 
 FPS, WIDTH, HEIGHT = 30, 640, 480
+LATENCY_TARGET_MS = 30  # frame to verdict, 95th percentile
 
 
 def percentile(values, q) -> float | None:
@@ -185,7 +187,7 @@ def pipeline_on(platform: str, model_path: Path, video: Path) -> dict:
     live = json.loads(lines[-1])
     live["met"] = {
         "verdicts_per_s": (live["verdicts_per_s"] or 0) >= 29.5,  # the video's own rate, rounded
-        "latency_ms_p95": (live["latency_ms_p95"] or 1e9) <= 100,
+        "latency_ms_p95": (live["latency_ms_p95"] or 1e9) <= LATENCY_TARGET_MS,
         "max_gui_stall_ms": live["max_gui_stall_ms"] <= 50,
     }
     return live
@@ -230,7 +232,11 @@ def main() -> int:
         "train_s": round(train_s, 1),
         "platforms": platforms,
         "reference": reference,
-        "targets": {"verdicts_per_s": 30, "latency_ms_p95": 100, "max_gui_stall_ms": 50},
+        "targets": {
+            "verdicts_per_s": 30,
+            "latency_ms_p95": LATENCY_TARGET_MS,
+            "max_gui_stall_ms": 50,
+        },
         # The pipeline against the model's own ceiling on this machine, in the same run.
         "verdicts_vs_reference": {
             name: round(
