@@ -112,6 +112,7 @@ INNER_VALIDATION = 0.2  # of each fold's training part, for early stopping
 def fit_fold_head(x, y, n_classes: int, settings):
     """The fast-mode head on one fold's training part, early-stopped on an inner share of it."""
     from desktop_app.ml import head as head_module
+    from desktop_app.ml.class_balance import sample_weights
     from desktop_app.ml.runtime import keras_module
 
     keras = keras_module()
@@ -119,8 +120,6 @@ def fit_fold_head(x, y, n_classes: int, settings):
     order = np.random.default_rng(settings.seed).permutation(len(y))
     n_val = int(len(order) * INNER_VALIDATION)
     val, train = order[:n_val], order[n_val:]
-    counts = np.bincount(y[train], minlength=n_classes)
-    weights = {i: float(counts.sum() / (n_classes * c)) if c else 1.0 for i, c in enumerate(counts)}
     head = head_module.compiled_head(x.shape[1], n_classes, settings)
     head.fit(
         x[train],
@@ -128,7 +127,7 @@ def fit_fold_head(x, y, n_classes: int, settings):
         batch_size=settings.batch_size,
         epochs=settings.epochs,
         validation_data=(x[val], head_module.one_hot(y[val], n_classes)) if n_val else None,
-        class_weight=weights,
+        sample_weight=sample_weights(y[train], n_classes),
         verbose=0,
         callbacks=[
             keras.callbacks.EarlyStopping(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from desktop_app.ml.class_balance import sample_weights
+
 L2 = 0.1  # on standardised features; 0.03-0.1 were best of 1e-3..0.1 on the real photos
 MAX_ITERATIONS = 200
 HISTORY = 10  # L-BFGS memory: the last curvature pairs kept
@@ -41,9 +43,8 @@ def fit_linear_probe(x: np.ndarray, y: np.ndarray, n_classes: int, l2: float = L
     scale = x.std(0) + np.float32(1e-3)
     xs = (x - mean) / scale
     targets = np.eye(n_classes, dtype=np.float32)[y]
-    counts = np.bincount(y, minlength=n_classes).astype(np.float32)
-    per_class = np.where(counts > 0, counts.sum() / (n_classes * np.maximum(counts, 1)), 0)
-    sample = (per_class[y] / per_class[y].sum()).astype(np.float32)[:, None]
+    per_photo = sample_weights(y, n_classes)
+    sample = (per_photo / per_photo.sum()).astype(np.float32)[:, None]  # a weighted mean
     d = x.shape[1]
 
     def loss_and_gradient(w: np.ndarray) -> tuple[float, np.ndarray]:

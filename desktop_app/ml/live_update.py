@@ -163,13 +163,10 @@ def _zero_optimizer(head, settings) -> None:
 
 def _fit(head, x, labels, n_classes, settings, epochs, progress, cancel) -> None:
     from desktop_app.ml.callbacks import StopOnCancel
+    from desktop_app.ml.class_balance import sample_weights
     from desktop_app.ml.runtime import keras_module
 
     keras = keras_module()
-    counts = np.bincount(labels, minlength=n_classes)
-    class_weight = {
-        i: float(len(labels) / (n_classes * c)) if c else 1.0 for i, c in enumerate(counts)
-    }
     emit(progress, Progress("live update", 0, epochs))
     report = keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, _logs: emit(progress, Progress("live update", epoch + 1, epochs))
@@ -179,7 +176,7 @@ def _fit(head, x, labels, n_classes, settings, epochs, progress, cancel) -> None
         head_module.one_hot(labels, n_classes),
         batch_size=settings.batch_size,
         epochs=epochs,
-        class_weight=class_weight,
+        sample_weight=sample_weights(labels, n_classes),  # each class counts the same
         shuffle=True,
         verbose=0,
         callbacks=[StopOnCancel(cancel), report],

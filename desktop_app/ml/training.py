@@ -22,6 +22,7 @@ from desktop_app.ml import model as models
 from desktop_app.ml.architecture import summarize
 from desktop_app.ml.backbones import DEFAULT_BACKBONE, BackboneSpec, build_backbone, get_spec
 from desktop_app.ml.callbacks import Curves, FeatureValidation, ProgressReporter, StopOnCancel
+from desktop_app.ml.class_balance import sample_weights
 from desktop_app.ml.devices import describe_device, distribution_scope
 from desktop_app.ml.embedding import EMBED_BATCH, embed_missing, feature_cache, frozen_backbone
 from desktop_app.ml.features import FeatureCache, decoded_batches
@@ -71,11 +72,6 @@ class _Data:
 
     def labels(self, items) -> np.ndarray:
         return np.array([self.classes.index(it.label) for it in items], dtype="int32")
-
-    def class_weight(self) -> dict[int, float]:
-        counts = np.bincount(self.labels(self.train), minlength=len(self.classes))
-        total = counts.sum()
-        return {i: float(total / (len(counts) * c)) if c else 1.0 for i, c in enumerate(counts)}
 
 
 @dataclass
@@ -271,14 +267,16 @@ def _fit(
     progress,
     *,
     val,
-    class_weight,
+    labels,
+    n_classes,
     offset,
     total_epochs,
     patience,
     extra=(),
     val_in_memory=False,
 ):
-    """val_in_memory: validate by FeatureValidation (cached features, a one-hot head)."""
+    """labels: y's class numbers (y may be one-hot); val_in_memory: validate by
+    FeatureValidation (cached features, a one-hot head)."""
     steps = -(-len(y) // settings.batch_size)
     reporter = ProgressReporter(progress, curves, steps, epochs, offset, total_epochs)
     callbacks = _callbacks(settings, reporter, stop, val is not None, patience, extra)
@@ -291,20 +289,11 @@ def _fit(
         epochs=epochs,
         validation_data=None if val_in_memory else val,
         validation_batch_size=max(settings.batch_size, 256),  # evaluation only: big is cheaper
-        # Keras would map class_weight to these on every batch (a sixth of a head's epoch).
-        sample_weight=_sample_weights(y, class_weight),
+        sample_weight=sample_weights(labels, n_classes),  # each class counts the same
         shuffle=True,
         verbose=0,
         callbacks=callbacks,
     )
-
-
-def _sample_weights(y: np.ndarray, class_weight: dict[int, float]) -> np.ndarray:
-    """What Keras makes of class_weight: each sample weighs its class's weight (y: class indices,
-    or one-hot rows as the head's label smoothing needs)."""
-    classes = y.argmax(axis=1) if y.ndim > 1 and y.shape[1] > 1 else y.astype("int64")
-    table = np.array([class_weight[i] for i in range(len(class_weight))], np.float32)
-    return table[classes]
 
 
 def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: bool):
@@ -341,7 +330,8 @@ def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: b
         stop,
         progress,
         val=val,
-        class_weight=data.class_weight(),
+        labels=data.labels(data.train),
+        n_classes=n,
         offset=0,
         total_epochs=total,
         patience=min(settings.patience, head_module.WARM_PATIENCE) if warm else settings.patience,
@@ -391,7 +381,8 @@ def _end_to_end(run: _Run, backbone, head, *, lr, offset, patience, extra=()):
         run.stop,
         run.progress,
         val=val,
-        class_weight=data.class_weight(),
+        labels=data.labels(data.train),
+        n_classes=len(data.classes),
         offset=offset,
         total_epochs=offset + settings.epochs,
         patience=patience,
