@@ -18,7 +18,7 @@ from desktop_app.core.errors import StudioError
 from desktop_app.core.progress import Progress, emit
 from desktop_app.ml import model as models
 from desktop_app.ml.backbones import BackboneSpec, build_backbone
-from desktop_app.ml.features import FeatureCache, embed_paths
+from desktop_app.ml.features import FeatureCache, cache_key, embed_paths
 from desktop_app.ml.litert_backbone import KERAS, XNNPACK
 from desktop_app.ml.weights import resolve_weights
 
@@ -27,7 +27,7 @@ EMBED_BATCH = 64
 
 def feature_cache(dataset, spec: BackboneSpec, size: int) -> FeatureCache:
     """The dataset's cache of this backbone's features at this input size."""
-    return FeatureCache(dataset.studio_dir, f"{spec.name}_{size}")
+    return FeatureCache(dataset.studio_dir, cache_key(spec.name, size))
 
 
 def cached_features(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from desktop_app.core.errors import StudioError
-from desktop_app.ml.features import FeatureCache
+from desktop_app.ml.features import FeatureCache, cache_key
 
 PHOTOS = 8
 
@@ -33,7 +33,7 @@ def exciting_photos(explainer, dataset, unit: int, count: int = PHOTOS) -> list[
         raise StudioError(
             "Only a fast-mode model reads the cached features; this one trained its backbone too."
         )
-    cache = FeatureCache(dataset.studio_dir, f"{predictor.backbone}_{predictor.input_size}")
+    cache = FeatureCache(dataset.studio_dir, cache_key(predictor.backbone, predictor.input_size))
     items = [item for name in dataset.classes for item in dataset.items(name)]
     items = [item for item in items if item.hash in cache.vectors]
     if not items:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.ml.features import FeatureCache
+from desktop_app.ml.features import FeatureCache, cache_key
 from desktop_app.ml.runs import current_run
 
 
@@ -33,7 +33,7 @@ class CachedFeatures:
 def cached_features(dataset) -> CachedFeatures | None:
     folder = Path(dataset.studio_dir) / "features"
     record = current_run(dataset)
-    keys = [f"{record.backbone}_{record.input_size}"] if record is not None else []
+    keys = [cache_key(record.backbone, record.input_size)] if record is not None else []
     if folder.is_dir():
         newest = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
         keys += [path.stem for path in newest]

@@ -102,6 +102,11 @@ def embed_paths(
     return stacked, indices, failures
 
 
+def cache_key(backbone: str, input_size: int) -> str:
+    """The name of a backbone's feature cache at one input size (not the runtime: ADR 0007)."""
+    return f"{backbone}_{input_size}"
+
+
 class FeatureCache:
     """Pooled features of one backbone at one input size, keyed by image content hash."""
 
