@@ -20,6 +20,7 @@ BENCHMARKS = {
     "train_gui": ["bench_train_gui.py", "--epochs", "10"],
     "live": ["bench_live.py"],
     "label_check": ["bench_label_check.py"],
+    "finetune_split": ["bench_finetune_split.py"],
     "startup": ["bench_startup.py", "--repeat", "3"],
 }
 

@@ -1,0 +1,103 @@
+"""Would caching the frozen bottom of the backbone make fine-tuning faster? (issue #12)
+Prints one JSON object.
+
+    .venv/bin/python benchmarks/bench_finetune_split.py [--photos 256] [--epochs 2]
+
+Fine-tune mode unfreezes the backbone's top quarter (ml.model.unfreeze_top) and trains it with
+augmentation layers in front of the backbone. The bottom of the backbone then never changes, so
+its output could be computed once per photo (on XNNPACK, as the frozen backbone is in fast mode)
+and each epoch run only the top. Measured in one run, on the shared photos and weights:
+- a fine-tune epoch as the app runs it (augmentation, the whole backbone, the top trained);
+- the same epoch on cached bottom outputs (the top and head only, no augmentation: random
+  flips, rotations, zooms and contrast act on pixels, so a cached bottom cannot have them);
+- the one-time cost of that cache: the bottom through Keras predict, and through XNNPACK
+  (conversion included, as on a machine's first fine-tune), and its size per photo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+from shared_data import PHOTOS, WEIGHTS, scratch_dir, use_shared_weights
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--photos", type=int, default=256)
+    parser.add_argument("--epochs", type=int, default=2, help="timed epochs, after one to trace")
+    options = parser.parse_args()
+    if not PHOTOS.is_dir() or not WEIGHTS.is_dir():
+        print(json.dumps({"skipped": f"needs {PHOTOS} and {WEIGHTS}"}))
+        return 0
+    scratch = scratch_dir("bench-finetune-split-")
+    use_shared_weights(scratch)
+
+    from desktop_app.ml import model as models
+    from desktop_app.ml.backbones import DEFAULT_BACKBONE, build_backbone, get_spec
+    from desktop_app.ml.features import decoded_batches
+    from desktop_app.ml.litert_backbone import LiteRTForward, convert, unavailable_reason
+    from desktop_app.ml.map_history import split_backbone
+    from desktop_app.ml.runtime import keras_module
+    from desktop_app.ml.training import TrainSettings
+    from desktop_app.ml.weights import resolve_weights
+
+    keras = keras_module()
+    spec = get_spec(DEFAULT_BACKBONE)
+    size = spec.input_size
+    settings = TrainSettings(mode="finetune")
+    paths = sorted(PHOTOS.glob("*/*.jpg"))[:: max(1, 2990 // options.photos)][: options.photos]
+    labels = np.array([p.parent.name == "hot_dog" for p in paths], np.int32)
+    pixels = np.concatenate([b for _, b, _ in decoded_batches(paths, size, 64)])
+    result: dict = {"backbone": spec.name, "photos": len(pixels), "epochs_timed": options.epochs}
+
+    backbone = build_backbone(spec, resolve_weights(spec), size)
+    result["unfrozen_layers"] = models.unfreeze_top(backbone)
+    head = models.build_head(backbone.output_shape[-1], 2, seed=0)
+    bottom, top = split_backbone(spec, backbone, size)
+    result["cut_at"] = top.inputs[0].name if hasattr(top.inputs[0], "name") else "?"
+
+    def epoch_seconds(model, x) -> float:
+        model.compile(
+            optimizer=keras.optimizers.Adam(settings.learning_rate * 0.1),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        model.fit(x, labels, batch_size=settings.batch_size, epochs=1, verbose=0)  # traces
+        start = time.perf_counter()
+        model.fit(x, labels, batch_size=settings.batch_size, epochs=options.epochs, verbose=0)
+        return (time.perf_counter() - start) / options.epochs
+
+    as_the_app = models.full_model(
+        spec, backbone, head, size, models.augmentation_layers(settings.seed)
+    )
+    result["epoch_as_the_app_s"] = round(epoch_seconds(as_the_app, pixels), 2)
+
+    start = time.perf_counter()
+    cached = bottom.predict(pixels, batch_size=64, verbose=0)
+    result["bottom_keras_s"] = round(time.perf_counter() - start, 2)
+    result["bottom_bytes_per_photo"] = int(np.prod(cached.shape[1:])) * 4
+    if unavailable_reason() is None:
+        start = time.perf_counter()
+        flat = LiteRTForward(convert(bottom, scratch / "bottom.tflite"))
+        result["bottom_xnnpack_conversion_s"] = round(time.perf_counter() - start, 2)
+        start = time.perf_counter()
+        ours = flat(pixels.astype(np.float32))
+        result["bottom_xnnpack_s"] = round(time.perf_counter() - start, 2)
+        result["bottom_xnnpack_max_difference"] = float(np.abs(ours - cached).max())
+
+    inputs = keras.Input(cached.shape[1:])
+    on_cache = keras.Model(inputs, head(top(inputs)))
+    result["epoch_on_cached_bottom_s"] = round(epoch_seconds(on_cache, cached), 2)
+    result["epoch_speedup"] = round(
+        result["epoch_as_the_app_s"] / result["epoch_on_cached_bottom_s"], 2
+    )
+    result["note"] = "the cached epoch has no augmentation; see the module docstring"
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
