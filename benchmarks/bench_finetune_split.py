@@ -1,7 +1,7 @@
 """Would caching the frozen bottom of the backbone make fine-tuning faster? (issue #12)
 Prints one JSON object.
 
-    .venv/bin/python benchmarks/bench_finetune_split.py [--photos 256] [--epochs 2]
+    .venv/bin/python benchmarks/bench_finetune_split.py [--photos 256] [--epochs 2] [--accuracy]
 
 Fine-tune mode unfreezes the backbone's top quarter (ml.model.unfreeze_top) and trains it with
 augmentation layers in front of the backbone. The bottom of the backbone then never changes, so
@@ -11,7 +11,11 @@ and each epoch run only the top. Measured in one run, on the shared photos and w
 - the same epoch on cached bottom outputs (the top and head only, no augmentation: random
   flips, rotations, zooms and contrast act on pixels, so a cached bottom cannot have them);
 - the one-time cost of that cache: the bottom through Keras predict, and through XNNPACK
-  (conversion included, as on a machine's first fine-tune), and its size per photo.
+  (conversion included, as on a machine's first fine-tune), and its size per photo;
+- with --accuracy, what losing the augmentation costs: fine-tune mode as the app runs it and
+  with the augmentation layers left out (the one difference a cached bottom makes, besides
+  XNNPACK's rounding), each trained on the shared photos outside bench_train's held-out fifth
+  and scored on that fifth.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--photos", type=int, default=256)
     parser.add_argument("--epochs", type=int, default=2, help="timed epochs, after one to trace")
+    parser.add_argument("--accuracy", action="store_true", help="also held-out accuracy (slow)")
+    parser.add_argument("--finetune-epochs", type=int, default=4, help="with --accuracy")
     options = parser.parse_args()
     if not PHOTOS.is_dir() or not WEIGHTS.is_dir():
         print(json.dumps({"skipped": f"needs {PHOTOS} and {WEIGHTS}"}))
@@ -95,8 +101,54 @@ def main() -> int:
         result["epoch_as_the_app_s"] / result["epoch_on_cached_bottom_s"], 2
     )
     result["note"] = "the cached epoch has no augmentation; see the module docstring"
+    if options.accuracy:
+        result["accuracy"] = without_augmentation(scratch, options.finetune_epochs)
     print(json.dumps(result))
     return 0
+
+
+def without_augmentation(scratch, epochs: int) -> dict:
+    """Held-out accuracy of fine-tune mode with and without its augmentation layers."""
+    import hashlib
+
+    from bench_train import held_out, held_out_accuracy
+
+    from desktop_app.core.dataset import Dataset
+    from desktop_app.ml import model as models
+    from desktop_app.ml import training
+    from desktop_app.ml.training import TrainSettings
+
+    manifest = json.loads((PHOTOS / "manifest.json").read_text())
+    dataset = Dataset.create(scratch / "dataset")
+    test = []
+    for entry in manifest:
+        digest = hashlib.sha256((PHOTOS / entry["file"]).read_bytes()).hexdigest()
+        if held_out(digest):
+            test.append(entry)
+        else:
+            dataset.add_file(PHOTOS / entry["file"], entry["label"])
+    settings = TrainSettings(mode="finetune", epochs=epochs)
+    scores = {}
+    with_them = models.augmentation_layers
+    for name, augmentation in (("augmented", with_them), ("not_augmented", _no_augmentation)):
+        training.models.augmentation_layers = augmentation
+        try:
+            start = time.perf_counter()
+            run = training.train(dataset, settings)
+        finally:
+            training.models.augmentation_layers = with_them
+        scores[name] = held_out_accuracy(run.model_path, test)
+        scores[name]["seconds"] = round(time.perf_counter() - start, 1)
+        scores[name]["finetune_improved"] = run.metrics.get("finetune_improved")
+    dataset.close()
+    return scores
+
+
+def _no_augmentation(seed: int = 0):
+    from desktop_app.ml.runtime import keras_module
+
+    keras = keras_module()
+    return keras.Sequential([keras.layers.Identity()], name="no_augmentation")
 
 
 if __name__ == "__main__":
