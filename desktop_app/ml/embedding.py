@@ -123,6 +123,7 @@ def embed_missing(
         except BaseException as error:
             built.set_exception(error)
 
+    # Only on a CPU (ready_forward: no GPU), so there is no distribution scope to carry over.
     threading.Thread(target=work, name="backbone", daemon=True).start()
     try:
         _embed(cache, fast, todo, size, True, progress, cancel)

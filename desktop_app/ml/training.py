@@ -121,7 +121,7 @@ def train(
                 return frozen_backbone(spec, weights, size)
             return build_backbone(spec, weights, size)
 
-        # The weights are here; on XNNPACK the Keras backbone is built while the photos embed.
+        # The weights are here. On XNNPACK the Keras backbone is built later, while the head fits.
         emit(progress, Progress("loading backbone", 1, 1, message=spec.title))
         curves = Curves()
         stop = StopOnCancel(cancel)
