@@ -188,6 +188,50 @@ def test_the_heads_validation_in_memory_reports_what_keras_evaluate_does():
         assert abs(loss - keras_loss) < 1e-5 and abs(accuracy - keras_accuracy) < 1e-6
 
 
+def test_fine_tuning_runs_the_frozen_layers_once_and_trains_only_the_top(
+    dataset, tmp_path, tiny, monkeypatch
+):
+    """ADR 0012: each photo goes once through the layers fine-tuning leaves frozen; the epochs
+    run only the top and the head, and the saved model carries the tuned top."""
+    from desktop_app.ml import cached_bottom, training
+    from desktop_app.ml import model as models
+    from desktop_app.ml.backbones import build_backbone, get_spec
+    from desktop_app.ml.runtime import keras_module
+    from desktop_app.ml.weights import resolve_weights
+
+    fill(dataset, tmp_path, per_class=20)
+    bottom_runs = []
+    real = cached_bottom.bottom_outputs
+    monkeypatch.setattr(
+        cached_bottom, "bottom_outputs", lambda b, px: bottom_runs.append(len(px)) or real(b, px)
+    )
+    # Fine-tuning's result is kept only if it beats the warm-up head; here it always does.
+    monkeypatch.setattr(training, "_plain_val_loss", lambda *args: float("inf"))
+    events = []
+    settings = TrainSettings(backbone=tiny, mode="finetune", epochs=4, batch_size=16)
+    record = train(dataset, settings, progress=events.append)
+    assert record.status == "complete" and record.metrics["finetune_improved"] is True
+    assert sum(bottom_runs) == record.metrics["train_count"] + record.metrics["val_count"]
+    assert "running the frozen layers" in {e.phase for e in events}
+
+    spec = get_spec(tiny)
+    start = build_backbone(spec, resolve_weights(spec, allow_download=False), spec.input_size)
+    models.unfreeze_top(start)
+    saved = keras_module().saving.load_model(record.model_path, compile=False)
+    tuned = next(layer for layer in saved.layers if layer.name == "tiny_backbone")
+    for layer, after in zip(start.layers, tuned.layers, strict=True):  # names differ: by place
+        if not layer.weights:
+            continue
+        same = all(
+            np.array_equal(a, b)
+            for a, b in zip(layer.get_weights(), after.get_weights(), strict=True)
+        )
+        if layer.trainable:
+            assert not same, layer.name  # the top was trained, and is in the saved model
+        else:
+            assert same, layer.name  # frozen: exactly the pretrained weights
+
+
 def test_stop_during_an_epoch_keeps_the_best_weights(dataset, tmp_path, tiny):
     fill(dataset, tmp_path, per_class=30)
     cancel = CancelToken()

@@ -17,6 +17,7 @@ from desktop_app.core import writable
 from desktop_app.core.errors import StudioError
 from desktop_app.core.progress import CancelToken, Progress, ProgressCallback, emit
 from desktop_app.core.write_errors import disk_full
+from desktop_app.ml import cached_bottom
 from desktop_app.ml import head as head_module
 from desktop_app.ml import model as models
 from desktop_app.ml.architecture import summarize
@@ -356,24 +357,42 @@ def _decode_all(items, size, progress, cancel) -> tuple[np.ndarray, list]:
 
 
 def _end_to_end(run: _Run, backbone, head, *, lr, offset, patience, extra=()):
-    """Fits the augmented training model on decoded images; returns (inference model, val arrays)."""
+    """Fits on decoded images (fine-tuning: on their frozen bottom's outputs; else augmented);
+    returns (inference model, val arrays)."""
     keras = keras_module()
     settings, data, size = run.settings, run.data, run.size
     x, train_items = _decode_all(data.train, size, run.progress, run.cancel)
     xv, val_items = _decode_all(data.val, size, run.progress, run.cancel)
     data.train, data.val = train_items, val_items
-    training_model = models.full_model(
-        run.spec, backbone, head, size, models.augmentation_layers(settings.seed)
+    # Fine-tuning: the frozen layers run once per photo, each epoch only the top (ADR 0012).
+    split = (
+        cached_bottom.split_for(run.spec, backbone, size, len(x) + len(xv))
+        if run.spec.pretrained
+        else None
     )
+    if split is not None:
+        bottom, top = split
+        emit(run.progress, Progress("running the frozen layers", 0, 1))
+        fit_x, fit_xv = (
+            cached_bottom.bottom_outputs(bottom, x),
+            cached_bottom.bottom_outputs(bottom, xv),
+        )
+        emit(run.progress, Progress("running the frozen layers", 1, 1))
+        training_model = cached_bottom.training_model(top, head, bottom)
+    else:
+        fit_x, fit_xv = x, xv
+        training_model = models.full_model(
+            run.spec, backbone, head, size, models.augmentation_layers(settings.seed)
+        )
     training_model.compile(
         optimizer=keras.optimizers.Adam(lr),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    val = (xv, data.labels(data.val)) if len(xv) else None
+    val = (fit_xv, data.labels(data.val)) if len(xv) else None
     _fit(
         training_model,
-        x,
+        fit_x,
         data.labels(data.train),
         settings,
         settings.epochs,

@@ -6,6 +6,7 @@ status bar says what happened, and a non-modal report opens if anything was skip
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -116,13 +117,17 @@ class ImportController(QObject):
         self.widget.show_progress(Progress("importing"), label)
         self.widget.cancel_button.setEnabled(True)
         self.widget.show()
-        self.thread = start_in_thread(worker, self)
-        self.thread.finished.connect(self._thread_ended)
+        thread = start_in_thread(worker, self)
+        # Forgotten when Qt deletes it (deleteLater once finished), never asked whether it has
+        # finished: a queued finished() can arrive after the deletion, and touching the deleted
+        # QThread then raised. destroyed() comes from the deletion itself, on this thread.
+        thread.destroyed.connect(functools.partial(self._thread_gone, thread))
+        self.thread = thread
         self.started.emit(label)
 
-    def _thread_ended(self) -> None:
-        if self.thread is not None and self.thread.isFinished():
-            self.thread = None  # Qt deletes it now; never touch it again
+    def _thread_gone(self, thread: QThread, *_args) -> None:
+        if self.thread is thread:  # not a later import's thread
+            self.thread = None
 
     def _progress(self, event: Progress) -> None:
         if self.worker is not None:
