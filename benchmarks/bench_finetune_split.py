@@ -101,12 +101,12 @@ def main() -> int:
     )
     result["note"] = "the cached epoch has no augmentation; see the module docstring"
     if options.accuracy:
-        result["accuracy"] = without_augmentation(scratch, options.finetune_epochs)
+        result["accuracy"] = compare_fine_tune_paths(scratch, options.finetune_epochs)
     print(json.dumps(result))
     return 0
 
 
-def without_augmentation(scratch, epochs: int) -> dict:
+def compare_fine_tune_paths(scratch, epochs: int) -> dict:
     """Held-out accuracy and time of fine-tune mode as the app runs it (on the cached bottom, no
     augmentation) and as it ran before (over the pixels, with augmentation)."""
     import hashlib

@@ -161,8 +161,9 @@ def fast_forward(
             return None
     if reference is None:
         return forward
-    theirs = np.asarray(reference(probe_picture(forward.input_size)), np.float32)
-    if not _close(forward(probe_picture(forward.input_size)), theirs):
+    probe = probe_picture(forward.input_size)
+    theirs = np.asarray(reference(probe), np.float32)
+    if not _close(forward(probe), theirs):
         _failed[key] = "its features disagreed with Keras"
         target.unlink(missing_ok=True)  # a stale or damaged flatbuffer: convert again next time
         _answer_path(key).unlink(missing_ok=True)
