@@ -84,13 +84,18 @@ def test_fast_mode_saves_a_run_and_reuses_features(dataset, tmp_path, tiny):
     assert right >= 9
 
 
+@pytest.mark.parametrize("head_in_numpy", [True, False], ids=["cpu-numpy", "keras-as-on-a-gpu"])
 def test_a_few_new_labels_warm_start_the_head_and_nothing_new_starts_afresh(
-    dataset, tmp_path, tiny
+    dataset, tmp_path, tiny, monkeypatch, head_in_numpy
 ):
+    from desktop_app.ml import head_numpy
+
+    monkeypatch.setattr(head_numpy, "applies", lambda: head_in_numpy)
     fill(dataset, tmp_path, per_class=40)
     settings = TrainSettings(backbone=tiny, epochs=30, batch_size=16, learning_rate=3e-3)
     first = train(dataset, settings)
     assert first.metrics["warm_start"] is False
+    assert first.metrics["head_fit"] == ("NumPy" if head_in_numpy else "Keras")
 
     # One new label is little next to 64 trained-on images: a few epochs from the last weights.
     fill(dataset, tmp_path, per_class=1, seed=2)
@@ -107,55 +112,6 @@ def test_a_few_new_labels_warm_start_the_head_and_nothing_new_starts_afresh(
     again = train(dataset, settings)
     assert again.metrics["warm_start"] is False
     assert len(again.curves["loss"]) > 5
-
-
-def test_a_head_prepared_while_photos_embed_fits_without_tracing_again_from_fresh_weights(
-    monkeypatch,
-):
-    from desktop_app.ml import head as head_module
-    from desktop_app.ml import model as models
-    from desktop_app.ml.runtime import keras_module
-
-    traces = []  # a step function run from Python is a trace (Keras captures it when it fits)
-    real_compiled_head = head_module.compiled_head
-
-    def counted_head(*args):
-        head = real_compiled_head(*args)
-        real_step, real_test = head.train_step, head.test_step
-        head.train_step = lambda data: traces.append("train") or real_step(data)
-        head.test_step = lambda data: traces.append("test") or real_test(data)
-        return head
-
-    monkeypatch.setattr(head_module, "compiled_head", counted_head)
-    settings = TrainSettings(batch_size=8, seed=3)
-    key = ("prepared-head-test",)
-    head_module.prepare(24, 2, settings, cache_key=key)
-    assert set(traces) == {"train"}  # no evaluate to trace: the head validates in memory
-    keras = keras_module()
-    keras.utils.set_random_seed(5)
-    head, warm = head_module.kept_head(key, 24, 2, settings, {"a": "hot_dog", "b": "not_hot_dog"})
-    assert warm is False  # only prepared: no fit of its own to warm-start from
-    keras.utils.set_random_seed(5)
-    fresh = models.build_head(24, 2, seed=3).get_weights()  # what kept_head() re-initialised to
-    assert all(np.array_equal(a, b) for a, b in zip(head.get_weights(), fresh, strict=True))
-    moments = [v for v in head.optimizer.variables if "learning_rate" not in v.path]
-    assert moments and all(not np.any(v.numpy()) for v in moments)  # the zeros' step undone
-
-    traces.clear()
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(45, 24)).astype("float32")  # 5 full batches and a partial one
-    y = head_module.one_hot(rng.integers(0, 2, 45), 2)
-    history = head.fit(
-        x,
-        y,
-        batch_size=8,
-        epochs=2,
-        sample_weight=np.where(y[:, 1] > 0, 2.0, 1.0).astype("float32"),  # as training weighs
-        verbose=0,
-        callbacks=[FeatureValidation(x[:11], y[:11])],  # and validates the head
-    )
-    assert traces == []  # the real fit's shapes were traced by prepare()
-    assert len(history.history["val_loss"]) == 2
 
 
 def test_the_heads_validation_in_memory_reports_what_keras_evaluate_does():

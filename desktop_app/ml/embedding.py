@@ -2,16 +2,15 @@
 forward passes, and embedding only what the feature cache lacks (ADR 0002, ADR 0007).
 
 Where this machine has converted and checked the backbone before, the photos embed on XNNPACK
-straight away, with no Keras model at all; another thread meanwhile does what the caller wants
-ready by the end of the embedding (tracing the head), then builds the Keras backbone the saved
-model needs while the caller fits its head.
+straight away, with no Keras model at all; another thread then builds the Keras backbone the
+saved model needs while the caller fits its head.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, wait
+from concurrent.futures import Future
 from pathlib import Path
 
 from desktop_app.core.errors import StudioError
@@ -66,17 +65,14 @@ def embed_missing(
     make_backbone: Callable[[], object] | None,
     progress=None,
     cancel=None,
-    meanwhile: Callable[[int], None] | None = None,
 ) -> Future:
     """Embeds the items `cache` lacks and saves it. Returns a future of the frozen backbone
     make_backbone() builds (None without make_backbone: the caller wants only features).
 
     The cache key does not name the runtime: XNNPACK and Keras give the same features. Where a
-    checked XNNPACK flatbuffer is ready, no Keras model is needed to embed: meanwhile(feature_dim)
-    runs on another thread during the embedding, and make_backbone() after it, while the caller
-    fits its head (a fit leaves a core idle; the embedding does not). Otherwise the backbone is
-    built first, to embed with, and meanwhile is not called: what it prepares is then done when
-    it is needed.
+    checked XNNPACK flatbuffer is ready, no Keras model is needed to embed: make_backbone() runs
+    on another thread after the embedding, while the caller fits its head (a fit leaves a core
+    idle; the embedding does not). Otherwise the backbone is built first, to embed with.
     """
     todo = [it for it in items if it.hash not in cache.vectors]
     cache.embedded_now = len(todo)
@@ -101,19 +97,11 @@ def embed_missing(
         return _resolved(backbone if make_backbone is not None else None)
 
     emit(progress, Progress("embedding", 0, len(todo), message=f"{len(todo)} new images"))
-    meanwhile_done, built = Future(), Future()
+    built: Future = Future()
     embedded = threading.Event()
     outcome = {"embedded": False}
 
-    def work() -> None:
-        try:
-            if meanwhile is not None:
-                meanwhile(fast.feature_dim)
-        except BaseException as error:
-            meanwhile_done.set_exception(error)
-            built.set_exception(error)
-            return
-        meanwhile_done.set_result(None)
+    def build() -> None:
         embedded.wait()
         if make_backbone is None or not outcome["embedded"]:
             built.set_result(None)  # no model wanted, or the embedding failed or was stopped
@@ -124,15 +112,12 @@ def embed_missing(
             built.set_exception(error)
 
     # Only on a CPU (ready_forward: no GPU), so there is no distribution scope to carry over.
-    threading.Thread(target=work, name="backbone", daemon=True).start()
+    threading.Thread(target=build, name="backbone", daemon=True).start()
     try:
         _embed(cache, fast, todo, size, True, progress, cancel)
         outcome["embedded"] = True
     finally:
         embedded.set()
-        # Not before meanwhile is done: a prepared head must not be fitted by two threads.
-        wait([meanwhile_done])
-    meanwhile_done.result()
     return built
 
 
@@ -231,20 +216,15 @@ def fast_extractor(spec: BackboneSpec, extractor, size: int, weights, progress):
 def warm_up(spec: BackboneSpec, settings) -> bool:
     """What a first fast-mode training in this process would otherwise do first, done ahead (the
     window calls it from its ML warm-up thread while the user labels): the trusted XNNPACK
-    forward pass loaded, the frozen Keras backbone built, a head for the dataset's classes traced.
-    Only where the weights are on disk and this machine has converted and checked the backbone
-    before; returns whether it did (else the first training does all this itself)."""
-    from desktop_app.core.dataset import DEFAULT_CLASSES
-    from desktop_app.ml import head as head_module
-
+    forward pass loaded and the frozen Keras backbone built (the head fits in NumPy here: nothing
+    to trace). Only where the weights are on disk and this machine has converted and checked the
+    backbone before; returns whether it did (else the first training does all this itself)."""
     try:
         weights = resolve_weights(spec, allow_download=False)
     except StudioError:  # not downloaded yet: the first training fetches them
         return False
     size = settings.input_size or spec.input_size
-    fast = ready_forward(spec, size, weights)
-    if fast is None:
+    if ready_forward(spec, size, weights) is None:
         return False
     _frozen_for(lambda: frozen_backbone(spec, weights, size))
-    head_module.prepare(fast.feature_dim, len(DEFAULT_CLASSES), settings)
     return True

@@ -62,7 +62,9 @@ def new_run_dir(dataset) -> tuple[str, Path]:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    # Milliseconds: two fast-mode runs on cached features can end within one second, and the
+    # newer must sort first (list_runs, current_run).
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def write_json_atomic(path: Path, data: dict) -> None:

@@ -6,6 +6,7 @@ Every run ends as one `.keras` model taking raw RGB, saved with its run.json in 
 
 from __future__ import annotations
 
+import functools
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -17,7 +18,7 @@ from desktop_app.core import writable
 from desktop_app.core.errors import StudioError
 from desktop_app.core.progress import CancelToken, Progress, ProgressCallback, emit
 from desktop_app.core.write_errors import disk_full
-from desktop_app.ml import cached_bottom
+from desktop_app.ml import cached_bottom, head_numpy
 from desktop_app.ml import head as head_module
 from desktop_app.ml import model as models
 from desktop_app.ml.architecture import summarize
@@ -141,13 +142,11 @@ def train(
                 make_backbone=make_backbone,
                 progress=progress,
                 cancel=cancel,
-                # The first fit's tracing, done while the photos embed (fast mode's kept head).
-                meanwhile=_head_preparer(settings, data, cache) if frozen else None,
             )
             runtime = cache.runtime
             data = _drop_failed(data, cache)
             embedded = cache.embedded_now
-            head, warm = _fit_head(
+            head, warm, head_fit = _fit_head(
                 settings, data, cache, curves, stop, progress, warmup=settings.mode == "finetune"
             )
             backbone = backbone_built.result()  # built while the head fitted
@@ -184,6 +183,8 @@ def train(
     if finetune_improved is not None:
         metrics["finetune_improved"] = finetune_improved
     metrics["runtime"] = _runtime_used(runtime, spec, settings)
+    if spec.pretrained:
+        metrics["head_fit"] = head_fit  # what ran the head's steps on cached features
     return _save_run(
         dataset,
         settings,
@@ -224,15 +225,6 @@ def _labeled_data(dataset, settings: TrainSettings) -> _Data:
         )
     train_items, val_items = split_items(items, settings.val_share)
     return _Data(classes, train_items, val_items)
-
-
-def _head_preparer(settings: TrainSettings, data: _Data, cache: FeatureCache):
-    """meanwhile() for the embedding: makes fast mode's kept head ready to fit at once."""
-
-    def prepare(feature_dim: int) -> None:
-        head_module.prepare(feature_dim, len(data.classes), settings, cache_key=_head_key(cache))
-
-    return prepare
 
 
 def _head_key(cache: FeatureCache) -> tuple:
@@ -297,8 +289,46 @@ def _fit(
     )
 
 
+def _fit_in_numpy(
+    head,
+    x,
+    y,
+    settings,
+    epochs,
+    curves,
+    stop,
+    progress,
+    *,
+    val,
+    labels,
+    n_classes,
+    offset,
+    total_epochs,
+    patience,
+    adam,
+):
+    """_fit() for a head on a CPU: the same callbacks, the steps in NumPy (ml/head_numpy.py)."""
+    steps = -(-len(y) // settings.batch_size)
+    reporter = ProgressReporter(progress, curves, steps, epochs, offset, total_epochs)
+    head_numpy.fit(
+        head,
+        x,
+        y,
+        sample_weight=sample_weights(labels, n_classes),  # each class counts the same
+        batch_size=settings.batch_size,
+        epochs=epochs,
+        learning_rate=settings.learning_rate,
+        label_smoothing=head_module.LABEL_SMOOTHING,
+        callbacks=_callbacks(settings, reporter, stop, val is not None, patience),
+        validation=val,
+        adam=adam,
+        seed=settings.seed,
+    )
+
+
 def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: bool):
-    """Fits the head on cached features; fast mode keeps it compiled and may warm-start it."""
+    """Fits the head on cached features (in NumPy on a CPU); fast mode keeps it and may
+    warm-start it. Returns (head, warm, what fitted it: "NumPy" or "Keras")."""
     n = len(data.classes)
     x = cache.get([it.hash for it in data.train])
     y = head_module.one_hot(data.labels(data.train), n)
@@ -310,9 +340,12 @@ def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: b
         )
     train_labels = {it.hash: it.label for it in data.train}
     if warmup:  # fine-tune mode trains this head further: never the kept one
-        head, warm = head_module.compiled_head(x.shape[1], n, settings), False
+        in_numpy, adam = head_numpy.applies(), None
+        head, warm = _warmup_head(x.shape[1], n, settings, in_numpy), False
     else:
         head, warm = head_module.kept_head(_head_key(cache), x.shape[1], n, settings, train_labels)
+        adam = head_module.adam_state(head)
+        in_numpy = adam is not None
     curves.weights.warm_start = warm  # its epoch 0 is then the last model's weights
     if warmup:
         epochs = min(settings.epochs, WARMUP_EPOCHS)
@@ -321,7 +354,12 @@ def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: b
     else:
         epochs = settings.epochs
     total = epochs + settings.epochs if warmup else epochs
-    _fit(
+    fit = (
+        functools.partial(_fit_in_numpy, adam=adam)
+        if in_numpy
+        else functools.partial(_fit, val_in_memory=True)
+    )
+    fit(
         head,
         x,
         y,
@@ -336,11 +374,17 @@ def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: b
         offset=0,
         total_epochs=total,
         patience=min(settings.patience, head_module.WARM_PATIENCE) if warm else settings.patience,
-        val_in_memory=True,
     )
     if not warmup and not stop.stopped:
         head_module.remember_fit(head, train_labels)
-    return head, warm
+    return head, warm, "NumPy" if in_numpy else KERAS
+
+
+def _warmup_head(feature_dim: int, n_classes: int, settings, in_numpy: bool):
+    """Fine-tune mode's head: fitted first on cached features, then as part of the whole model."""
+    if in_numpy:  # compiled later, inside the whole model
+        return models.build_head(feature_dim, n_classes, seed=settings.seed)
+    return head_module.compiled_head(feature_dim, n_classes, settings)
 
 
 def _decode_all(items, size, progress, cancel) -> tuple[np.ndarray, list]:
