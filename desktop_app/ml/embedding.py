@@ -2,8 +2,8 @@
 forward passes, and embedding only what the feature cache lacks (ADR 0002, ADR 0007).
 
 Where this machine has converted and checked the backbone before, the photos embed on XNNPACK
-straight away, with no Keras model at all; another thread then builds the Keras backbone the
-saved model needs while the caller fits its head.
+straight away, with no Keras model at all; another thread meanwhile builds the Keras backbone
+the saved model needs.
 """
 
 from __future__ import annotations
@@ -71,8 +71,10 @@ def embed_missing(
 
     The cache key does not name the runtime: XNNPACK and Keras give the same features. Where a
     checked XNNPACK flatbuffer is ready, no Keras model is needed to embed: make_backbone() runs
-    on another thread after the embedding, while the caller fits its head (a fit leaves a core
-    idle; the embedding does not). Otherwise the backbone is built first, to embed with.
+    on another thread meanwhile. Building it there costs the embedding less than building it
+    beside the head's NumPy fit cost the fit: both are Python-heavy and share the GIL, while the
+    embedding mostly runs outside it (ADR 0013). A build that outlives a failed or stopped
+    embedding is kept for the next training. Otherwise the backbone is built first, to embed with.
     """
     todo = [it for it in items if it.hash not in cache.vectors]
     cache.embedded_now = len(todo)
@@ -98,26 +100,16 @@ def embed_missing(
 
     emit(progress, Progress("embedding", 0, len(todo), message=f"{len(todo)} new images"))
     built: Future = Future()
-    embedded = threading.Event()
-    outcome = {"embedded": False}
 
     def build() -> None:
-        embedded.wait()
-        if make_backbone is None or not outcome["embedded"]:
-            built.set_result(None)  # no model wanted, or the embedding failed or was stopped
-            return
         try:
-            built.set_result(_frozen_for(make_backbone))
+            built.set_result(_frozen_for(make_backbone) if make_backbone is not None else None)
         except BaseException as error:
             built.set_exception(error)
 
     # Only on a CPU (ready_forward: no GPU), so there is no distribution scope to carry over.
     threading.Thread(target=build, name="backbone", daemon=True).start()
-    try:
-        _embed(cache, fast, todo, size, True, progress, cancel)
-        outcome["embedded"] = True
-    finally:
-        embedded.set()
+    _embed(cache, fast, todo, size, True, progress, cancel)
     return built
 
 

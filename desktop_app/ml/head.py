@@ -91,6 +91,8 @@ def kept_head(cache_key: tuple, feature_dim: int, n_classes: int, settings, trai
     key = _key(cache_key, feature_dim, n_classes, settings)
     with _lock:
         kept = _kept.get(key)
+        if kept is not None and (kept.adam is not None) != head_numpy.applies():
+            kept = None  # HOTDOG_RUNTIME changed since: the other kind of head, made afresh
         if kept is None:
             if head_numpy.applies():
                 model = models.build_head(feature_dim, n_classes, seed=settings.seed)

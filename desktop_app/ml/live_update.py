@@ -4,8 +4,9 @@ Update"). No new run is saved: the runs list is for models someone trained.
 
 The head starts from the saved model's head weights (a warm start) and runs a few epochs on the
 cached backbone features of all labeled photos; a photo labeled since, and never embedded, goes
-through the same feature cache and runtime as training (embedding.cached_features). The compiled
-head is kept per (features, classes, settings), so only the first live update traces its train step.
+through the same feature cache and runtime as training (embedding.cached_features). The head is
+fitted as training fits it: in NumPy on a CPU (ml/head_numpy.py), else by Keras, a compiled head
+kept per (features, classes, settings) so that only the first live update traces its train step.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import numpy as np
 from desktop_app.core.errors import StudioError
 from desktop_app.core.progress import CancelToken, Progress, ProgressCallback, emit
 from desktop_app.ml import head as head_module
+from desktop_app.ml import head_numpy
+from desktop_app.ml import model as models
 from desktop_app.ml.runs import RunRecord, current_run
 
 LIVE_EPOCHS = head_module.WARM_EPOCHS
@@ -42,7 +45,7 @@ class LiveHead:
         return f"live: {self.since_run} labels since run {self.run_id}"
 
 
-_compiled: dict[tuple, object] = {}
+_heads: dict[tuple, object] = {}
 _saved: dict[tuple, list] = {}
 _lock = threading.Lock()
 
@@ -90,12 +93,13 @@ def live_head(
     fields = TrainSettings.__dataclass_fields__
     settings = TrainSettings(**{k: v for k, v in record.settings.items() if k in fields})
     start = _saved_head_weights(record)
-    head = _compiled_head(x.shape[1], len(classes), settings)
+    head = _fitting_head(x.shape[1], len(classes), settings)
     try:
         head.set_weights(start)
     except ValueError as error:
         raise StudioError(f"the saved model's head does not fit its features: {error}") from None
-    _zero_optimizer(head, settings)
+    if not head_numpy.applies():
+        _zero_optimizer(head, settings)  # in NumPy each fit starts a fresh Adam state anyway
     if epochs > 0:
         _fit(head, x, labels, len(classes), settings, epochs, progress, cancel)
     if cancel is not None:
@@ -145,14 +149,26 @@ def _saved_head_weights(record: RunRecord) -> list:
     return weights
 
 
-def _compiled_head(feature_dim: int, n_classes: int, settings):
-    """Compiled once per shape and settings; never the one training keeps (its warm start knows
-    what it was fitted on, and this fit is not a run)."""
-    key = (feature_dim, n_classes, settings.learning_rate, settings.batch_size, settings.seed)
+def _fitting_head(feature_dim: int, n_classes: int, settings):
+    """Made once per shape and settings (on a GPU compiled, so its train step is traced once);
+    never the one training keeps (its warm start knows what it was fitted on, and this fit is
+    not a run)."""
+    in_numpy = head_numpy.applies()
+    key = (
+        in_numpy,
+        feature_dim,
+        n_classes,
+        settings.learning_rate,
+        settings.batch_size,
+        settings.seed,
+    )
     with _lock:
-        if key not in _compiled:
-            _compiled[key] = head_module.compiled_head(feature_dim, n_classes, settings)
-        return _compiled[key]
+        if key not in _heads:
+            if in_numpy:
+                _heads[key] = models.build_head(feature_dim, n_classes, seed=settings.seed)
+            else:
+                _heads[key] = head_module.compiled_head(feature_dim, n_classes, settings)
+        return _heads[key]
 
 
 def _zero_optimizer(head, settings) -> None:
@@ -171,23 +187,38 @@ def _fit(head, x, labels, n_classes, settings, epochs, progress, cancel) -> None
     report = keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, _logs: emit(progress, Progress("live update", epoch + 1, epochs))
     )
+    y = head_module.one_hot(labels, n_classes)
+    weights = sample_weights(labels, n_classes)  # each class counts the same
+    callbacks = [StopOnCancel(cancel), report]
+    if head_numpy.applies():
+        head_numpy.fit(
+            head,
+            x,
+            y,
+            sample_weight=weights,
+            batch_size=settings.batch_size,
+            epochs=epochs,
+            learning_rate=settings.learning_rate,
+            label_smoothing=head_module.LABEL_SMOOTHING,
+            callbacks=callbacks,
+            seed=settings.seed,
+        )
+        return
     head.fit(
         x,
-        head_module.one_hot(labels, n_classes),
+        y,
         batch_size=settings.batch_size,
         epochs=epochs,
-        sample_weight=sample_weights(labels, n_classes),  # each class counts the same
+        sample_weight=weights,
         shuffle=True,
         verbose=0,
-        callbacks=[StopOnCancel(cancel), report],
+        callbacks=callbacks,
     )
 
 
 def _inference_copy(head, feature_dim: int, n_classes: int, settings):
-    """A model of its own with the fitted weights: the next live update refits the compiled one
+    """A model of its own with the fitted weights: the next live update refits the kept one
     while this one still answers for the suggestions it made."""
-    from desktop_app.ml import model as models
-
     copy = models.build_head(feature_dim, n_classes, seed=settings.seed)
     copy.set_weights(head.get_weights())
     return copy

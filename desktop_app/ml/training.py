@@ -123,7 +123,7 @@ def train(
                 return frozen_backbone(spec, weights, size)
             return build_backbone(spec, weights, size)
 
-        # The weights are here. On XNNPACK the Keras backbone is built later, while the head fits.
+        # The weights are here. On XNNPACK the Keras backbone is built beside the embedding.
         emit(progress, Progress("loading backbone", 1, 1, message=spec.title))
         curves = Curves()
         stop = StopOnCancel(cancel)
@@ -149,7 +149,7 @@ def train(
             head, warm, head_fit = _fit_head(
                 settings, data, cache, curves, stop, progress, warmup=settings.mode == "finetune"
             )
-            backbone = backbone_built.result()  # built while the head fitted
+            backbone = backbone_built.result()  # built beside the embedding
             if settings.mode == "finetune" and not stop.stopped:
                 run = _Run(settings, spec, size, data, curves, stop, progress, cancel)
                 inference, arrays, finetune_improved = _fine_tune(run, backbone, head, cache)

@@ -8,17 +8,13 @@ happens once, whichever thread gets there first.
 
 from __future__ import annotations
 
-import gc
 import os
-import threading
 
 from PySide6.QtCore import QThread, Signal
 
 from desktop_app.core.thread_priority import run_in_background
 
 BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
-_lock = threading.Lock()
-_frozen = False
 
 
 def backend_title(backend: str | None = None) -> str:
@@ -28,26 +24,11 @@ def backend_title(backend: str | None = None) -> str:
 
 
 def warm_up_ml():
-    """Import Keras (quietly, devices configured) and, the first time, freeze the heap; returns
-    the keras module. Safe from any thread."""
+    """Import Keras (quietly, devices configured, the heap frozen: ml/runtime.py); returns the
+    keras module. Safe from any thread."""
     from desktop_app.ml.runtime import keras_module
 
-    keras = keras_module()
-    freeze_long_lived_objects()
-    return keras
-
-
-def freeze_long_lived_objects() -> None:
-    """Once, with TensorFlow and Keras loaded and no model built yet: hides every object alive
-    now from the garbage collector. A full collection otherwise walks TensorFlow's whole heap,
-    ~150 ms holding the GIL, and the GUI thread feels every one of those as a stall (training
-    and live video both allocate enough to trigger them). What is frozen (modules, TensorFlow,
-    Keras, the window) lives for the whole session anyway."""
-    global _frozen
-    with _lock:
-        if not _frozen:
-            gc.freeze()
-            _frozen = True
+    return keras_module()
 
 
 class MlWarmup(QThread):
