@@ -162,3 +162,21 @@ def test_heads_fit_in_numpy_on_a_cpu_unless_keras_is_asked_for(monkeypatch):
     assert head_numpy.applies()  # this machine has no GPU
     monkeypatch.setenv("HOTDOG_RUNTIME", "keras")
     assert not head_numpy.applies()
+
+
+def test_a_head_built_differently_from_what_the_numpy_fit_knows_is_fitted_by_keras(monkeypatch):
+    keras = keras_module()
+    head_numpy.knows_build_head.cache_clear()
+
+    def other_head(feature_dim, n_classes, hidden=128, seed=0):
+        inputs = keras.Input((feature_dim,))
+        hidden_layer = keras.layers.Dense(hidden, activation="tanh")(inputs)
+        return keras.Model(
+            inputs, keras.layers.Dense(n_classes, activation="softmax")(hidden_layer)
+        )
+
+    monkeypatch.setattr(models, "build_head", other_head)
+    try:
+        assert not head_numpy.applies()
+    finally:
+        head_numpy.knows_build_head.cache_clear()

@@ -16,6 +16,7 @@ A head of any other shape, a GPU, or HOTDOG_RUNTIME=keras keeps Keras' fit().
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 
@@ -46,12 +47,21 @@ class AdamState:
 
 
 def applies() -> bool:
-    """Whether heads train here in NumPy: on a CPU, unless HOTDOG_RUNTIME=keras asks for Keras."""
+    """Whether heads train here in NumPy: on a CPU, unless HOTDOG_RUNTIME=keras asks for Keras,
+    and only while model.build_head() makes a head whose layers this fit knows."""
     if os.environ.get("HOTDOG_RUNTIME", "").lower() == "keras":
         return False
     from desktop_app.ml.devices import gpu_names, is_distributed
 
-    return not gpu_names() and not is_distributed()
+    return not gpu_names() and not is_distributed() and knows_build_head()
+
+
+@functools.cache
+def knows_build_head() -> bool:
+    """A head changed in model.build_head() and not here is fitted by Keras, never wrongly."""
+    from desktop_app.ml import model as models
+
+    return layout(models.build_head(4, 2)) is not None
 
 
 def layout(head) -> Layout | None:
