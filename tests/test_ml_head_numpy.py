@@ -55,7 +55,7 @@ def test_numpy_steps_are_the_steps_keras_takes(hidden):
             x[batch], y[batch], sample_weight=weights[batch], return_dict=True
         )
         loss, predicted = head_numpy._step(
-            params, adam, shape, x[batch], targets[batch], weights[batch], rng, grads
+            params, shape, x[batch], targets[batch], weights[batch], rng, grads
         )
         head_numpy.adam_step(params, adam, grads, settings.learning_rate)
         assert abs(loss - keras_logs["loss"]) < 1e-5

@@ -263,3 +263,13 @@ def test_run_json_records_the_architecture_with_every_parameter(dataset, tmp_pat
     assert backbone["trainable"] == 0  # fast mode: the backbone is frozen
     model = keras_module().saving.load_model(record.model_path)
     assert totals(rows)[0] == model.count_params()
+
+
+def test_photos_damaged_on_disk_since_their_import_fail_the_training_in_one_line(
+    dataset, tmp_path, tiny
+):
+    fill(dataset, tmp_path, per_class=4)
+    for item in dataset.items():
+        item.path.write_bytes(b"not a picture any more")
+    with pytest.raises(StudioError, match="None of the photos to train on could be read"):
+        train(dataset, TrainSettings(backbone=tiny, epochs=2, batch_size=4))

@@ -146,7 +146,7 @@ def fit(
         for start in range(0, len(x), batch_size):
             end = start + batch_size
             loss, predicted = _step(
-                params, adam, shape, xe[start:end], te[start:end], we[start:end], rng, scratch
+                params, shape, xe[start:end], te[start:end], we[start:end], rng, scratch
             )
             loss_sum += loss * len(xe[start:end])
             right += int((predicted == ye[start:end].argmax(1)).sum())
@@ -168,7 +168,7 @@ def fit(
         callback.on_train_end()
 
 
-def _step(params, adam, shape: Layout, x, targets, weights, rng, grads):
+def _step(params, shape: Layout, x, targets, weights, rng, grads):
     """One forward and backward pass on a batch: the batch loss (with the penalty) and each row's
     predicted class; the gradients are written into `grads`."""
     n = len(x)

@@ -130,6 +130,7 @@ def train(
         embedded = None
         runtime = None  # XNNPACK or Keras, for the embedding; None: no backbone ran
         warm = False
+        head_fit = None  # "NumPy" or "Keras": what fitted a head on cached features
         finetune_improved = None
         if spec.pretrained:
             cache = feature_cache(dataset, spec, size)
@@ -183,8 +184,8 @@ def train(
     if finetune_improved is not None:
         metrics["finetune_improved"] = finetune_improved
     metrics["runtime"] = _runtime_used(runtime, spec, settings)
-    if spec.pretrained:
-        metrics["head_fit"] = head_fit  # what ran the head's steps on cached features
+    if head_fit is not None:
+        metrics["head_fit"] = head_fit
     return _save_run(
         dataset,
         settings,
@@ -234,6 +235,11 @@ def _head_key(cache: FeatureCache) -> tuple:
 def _drop_failed(data: _Data, cache: FeatureCache) -> _Data:
     keep = [it for it in data.train if it.hash in cache.vectors]
     val = [it for it in data.val if it.hash in cache.vectors]
+    if not keep:
+        raise StudioError(
+            "None of the photos to train on could be read (changed or damaged on disk since"
+            " they were imported)."
+        )
     return _Data(data.classes, keep, val)
 
 
