@@ -45,7 +45,13 @@ def true_label(item) -> str:
     return "hot_dog" if "/hot_dog/" in item.source.replace("\\", "/") else "not_hot_dog"
 
 
-def test_the_live_head_after_more_labels_changes_the_guesses_and_saves_no_run(copy):
+@pytest.mark.parametrize("head_in_numpy", [True, False], ids=["cpu-numpy", "keras-as-on-a-gpu"])
+def test_the_live_head_after_more_labels_changes_the_guesses_and_saves_no_run(
+    copy, monkeypatch, head_in_numpy
+):
+    from desktop_app.ml import head_numpy
+
+    monkeypatch.setattr(head_numpy, "applies", lambda: head_in_numpy)
     root, record = copy
     with Dataset.open(root) as dataset:
         runs_before = sorted(p.name for p in runs_dir(dataset).iterdir())

@@ -93,15 +93,16 @@ def live_head(
     fields = TrainSettings.__dataclass_fields__
     settings = TrainSettings(**{k: v for k, v in record.settings.items() if k in fields})
     start = _saved_head_weights(record)
-    head = _fitting_head(x.shape[1], len(classes), settings)
+    in_numpy = head_numpy.applies()
+    head = _fitting_head(x.shape[1], len(classes), settings, in_numpy)
     try:
         head.set_weights(start)
     except ValueError as error:
         raise StudioError(f"the saved model's head does not fit its features: {error}") from None
-    if not head_numpy.applies():
+    if not in_numpy:
         _zero_optimizer(head, settings)  # in NumPy each fit starts a fresh Adam state anyway
     if epochs > 0:
-        _fit(head, x, labels, len(classes), settings, epochs, progress, cancel)
+        _fit(head, x, labels, len(classes), settings, epochs, progress, cancel, in_numpy)
     if cancel is not None:
         cancel.raise_if_cancelled()
     trained = int(record.metrics.get("train_count", 0)) + int(record.metrics.get("val_count", 0))
@@ -149,11 +150,10 @@ def _saved_head_weights(record: RunRecord) -> list:
     return weights
 
 
-def _fitting_head(feature_dim: int, n_classes: int, settings):
-    """Made once per shape and settings (on a GPU compiled, so its train step is traced once);
+def _fitting_head(feature_dim: int, n_classes: int, settings, in_numpy: bool):
+    """Made once per shape and settings (for Keras compiled, so its train step is traced once);
     never the one training keeps (its warm start knows what it was fitted on, and this fit is
     not a run)."""
-    in_numpy = head_numpy.applies()
     key = (
         in_numpy,
         feature_dim,
@@ -177,7 +177,7 @@ def _zero_optimizer(head, settings) -> None:
     head.optimizer.learning_rate = settings.learning_rate
 
 
-def _fit(head, x, labels, n_classes, settings, epochs, progress, cancel) -> None:
+def _fit(head, x, labels, n_classes, settings, epochs, progress, cancel, in_numpy: bool) -> None:
     from desktop_app.ml.callbacks import StopOnCancel
     from desktop_app.ml.class_balance import sample_weights
     from desktop_app.ml.runtime import keras_module
@@ -190,7 +190,7 @@ def _fit(head, x, labels, n_classes, settings, epochs, progress, cancel) -> None
     y = head_module.one_hot(labels, n_classes)
     weights = sample_weights(labels, n_classes)  # each class counts the same
     callbacks = [StopOnCancel(cancel), report]
-    if head_numpy.applies():
+    if in_numpy:
         head_numpy.fit(
             head,
             x,
