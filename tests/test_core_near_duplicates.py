@@ -80,6 +80,35 @@ def test_each_kind_of_copy_matches_its_original_and_no_other_scene(edit):
     assert pairs == expected, f"{edit}: missed {expected - pairs}, wrong {pairs - expected}"
 
 
+def test_the_screened_comparison_finds_exactly_the_pairs_a_pair_by_pair_one_does():
+    """closeness() screens on pHash first; scoring every pair on both hashes finds the same."""
+    from desktop_app.core.near_duplicates import LOOSE_BITS, MIRROR, SIGNATURE_ROWS, WINDOWS
+
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(0, 2**63, (150, SIGNATURE_ROWS, 2), dtype=np.int64).astype(np.uint64)
+    for _ in range(40):  # copies: one hash a few bits off, or its whole frame one of a window
+        i, j = rng.integers(0, 150, 2)
+        sigs[j] = sigs[i] ^ np.uint64((1 << int(rng.integers(0, 64))) | (1 << 3))
+        if rng.random() < 0.5:
+            sigs[j, 0] = sigs[i, int(rng.integers(0, len(WINDOWS)))]
+
+    def bits(a, b) -> int:
+        return max(int(a[0] ^ b[0]).bit_count(), int(a[1] ^ b[1]).bit_count())
+
+    expected = []
+    for i in range(150):
+        for j in range(i + 1, 150):
+            best = min(
+                min(bits(sigs[i, 0], sigs[j, w]) for w in range(len(WINDOWS))),
+                min(bits(sigs[j, 0], sigs[i, w]) for w in range(len(WINDOWS))),
+                bits(sigs[i, MIRROR], sigs[j, 0]),
+            )
+            if best <= LOOSE_BITS:
+                expected.append((i, j, best))
+    assert len(expected) >= 20
+    assert sorted(closeness(sigs)) == expected
+
+
 def test_union_find_joins_chains_and_leaves_singles_out():
     assert union_groups(6, [(4, 1), (1, 2), (5, 3)]) == [[1, 2, 4], [3, 5]]
     assert union_groups(3, []) == []
