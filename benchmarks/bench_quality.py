@@ -362,7 +362,7 @@ class Fitter:
         keras_module().utils.set_random_seed(self.settings.seed)  # as train() does
         train_items, val_items = split_items(items, self.settings.val_share)
         data = _Data(self.classes, train_items, val_items)
-        head, _warm = _fit_head(
+        head, _warm, _fitted_by = _fit_head(
             self.settings, data, self.cache, Curves(), StopOnCancel(None), None, warmup=False
         )
         self.seconds += time.perf_counter() - started

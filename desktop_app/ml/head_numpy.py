@@ -129,6 +129,7 @@ def fit(
     x = np.asarray(x, np.float32)
     n_classes = y.shape[1]
     targets = np.asarray(y, np.float32) * (1 - label_smoothing) + label_smoothing / n_classes
+    labels = y.argmax(1)
     weights = np.asarray(sample_weight, np.float32)
     steps = -(-len(x) // batch_size)
     scratch = [np.empty_like(p) for p in params]
@@ -142,14 +143,13 @@ def fit(
             callback.on_epoch_begin(epoch)
         order = rng.permutation(len(x))
         loss_sum, right = 0.0, 0
-        xe, te, we, ye = x[order], targets[order], weights[order], y[order]
         for start in range(0, len(x), batch_size):
-            end = start + batch_size
+            rows = order[start : start + batch_size]  # gathered a batch at a time: no copy of x
             loss, predicted = _step(
-                params, shape, xe[start:end], te[start:end], we[start:end], rng, scratch
+                params, shape, x[rows], targets[rows], weights[rows], rng, scratch
             )
-            loss_sum += loss * len(xe[start:end])
-            right += int((predicted == ye[start:end].argmax(1)).sum())
+            loss_sum += loss * len(rows)
+            right += int((predicted == labels[rows]).sum())
             adam_step(params, adam, scratch, learning_rate)  # _step left the gradients there
         # Both as Keras keeps them: the loss a mean over rows, the accuracy not weighted by sample.
         logs = {"loss": loss_sum / len(x), "accuracy": right / len(x)}
