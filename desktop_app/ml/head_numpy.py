@@ -115,8 +115,8 @@ def fit(
 
     y is one-hot. Each epoch's logs hold loss and accuracy (means over the epoch, as Keras
     keeps them) and, with validation, val_loss and val_accuracy (callbacks.FeatureValidation's
-    figures). The batch callbacks run once an epoch, after its last step, as they do for a
-    Keras head compiled with a whole epoch per execution. Stop is honoured after each epoch."""
+    figures). The batch callbacks run after every step, so the curves get every batch's loss;
+    Stop is honoured after the batch it comes in, then the epoch ends as in fit()."""
     shape = layout(head)
     if shape is None:
         raise ValueError(f"{head.name} is not a head this fit knows")
@@ -131,7 +131,6 @@ def fit(
     targets = np.asarray(y, np.float32) * (1 - label_smoothing) + label_smoothing / n_classes
     labels = y.argmax(1)
     weights = np.asarray(sample_weight, np.float32)
-    steps = -(-len(x) // batch_size)
     scratch = [np.empty_like(p) for p in params]
     head.stop_training = False
     for callback in callbacks:
@@ -142,24 +141,28 @@ def fit(
         for callback in callbacks:
             callback.on_epoch_begin(epoch)
         order = rng.permutation(len(x))
-        loss_sum, right = 0.0, 0
-        for start in range(0, len(x), batch_size):
+        loss_sum, right, seen = 0.0, 0, 0
+        for batch, start in enumerate(range(0, len(x), batch_size)):
             rows = order[start : start + batch_size]  # gathered a batch at a time: no copy of x
             loss, predicted = _step(
                 params, shape, x[rows], targets[rows], weights[rows], rng, scratch
             )
+            adam_step(params, adam, scratch, learning_rate)  # _step left the gradients there
             loss_sum += loss * len(rows)
             right += int((predicted == labels[rows]).sum())
-            adam_step(params, adam, scratch, learning_rate)  # _step left the gradients there
-        # Both as Keras keeps them: the loss a mean over rows, the accuracy not weighted by sample.
-        logs = {"loss": loss_sum / len(x), "accuracy": right / len(x)}
+            seen += len(rows)
+            # As Keras keeps them: means over the epoch so far, the loss over rows, the accuracy
+            # not weighted by sample.
+            logs = {"loss": loss_sum / seen, "accuracy": right / seen}
+            for callback in callbacks:
+                callback.on_train_batch_end(batch, logs)
+            if head.stop_training:  # Stop: after this batch, then the epoch's end, as in fit()
+                break
         head.set_weights(params)  # what the callbacks read (and early stopping restores)
         if validation is not None and len(validation[0]):
             logs["val_loss"], logs["val_accuracy"] = evaluate(
                 params, shape, validation[0], validation[1], label_smoothing
             )
-        for callback in callbacks:
-            callback.on_train_batch_end(steps - 1, logs)
         for callback in callbacks:
             callback.on_epoch_end(epoch, logs)
         if head.stop_training:
