@@ -6,7 +6,6 @@ Every run ends as one `.keras` model taking raw RGB, saved with its run.json in 
 
 from __future__ import annotations
 
-import functools
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -273,12 +272,32 @@ def _fit(
     patience,
     extra=(),
     val_in_memory=False,
+    in_numpy=False,
+    adam=None,
 ):
     """labels: y's class numbers (y may be one-hot); val_in_memory: validate by
-    FeatureValidation (cached features, a one-hot head)."""
+    FeatureValidation (cached features, a one-hot head); in_numpy: a head fitted by
+    ml/head_numpy.py (it validates in memory itself), going on from `adam` when given."""
     steps = -(-len(y) // settings.batch_size)
     reporter = ProgressReporter(progress, curves, steps, epochs, offset, total_epochs)
     callbacks = _callbacks(settings, reporter, stop, val is not None, patience, extra)
+    weights = sample_weights(labels, n_classes)  # each class counts the same
+    if in_numpy:
+        head_numpy.fit(
+            model,
+            x,
+            y,
+            sample_weight=weights,
+            batch_size=settings.batch_size,
+            epochs=epochs,
+            learning_rate=settings.learning_rate,
+            label_smoothing=head_module.LABEL_SMOOTHING,
+            callbacks=callbacks,
+            validation=val,
+            adam=adam,
+            seed=settings.seed,
+        )
+        return
     if val_in_memory and val is not None:
         callbacks.insert(0, FeatureValidation(*val))  # its logs are there for all the others
     model.fit(
@@ -288,47 +307,10 @@ def _fit(
         epochs=epochs,
         validation_data=None if val_in_memory else val,
         validation_batch_size=max(settings.batch_size, 256),  # evaluation only: big is cheaper
-        sample_weight=sample_weights(labels, n_classes),  # each class counts the same
+        sample_weight=weights,
         shuffle=True,
         verbose=0,
         callbacks=callbacks,
-    )
-
-
-def _fit_in_numpy(
-    head,
-    x,
-    y,
-    settings,
-    epochs,
-    curves,
-    stop,
-    progress,
-    *,
-    val,
-    labels,
-    n_classes,
-    offset,
-    total_epochs,
-    patience,
-    adam,
-):
-    """_fit() for a head on a CPU: the same callbacks, the steps in NumPy (ml/head_numpy.py)."""
-    steps = -(-len(y) // settings.batch_size)
-    reporter = ProgressReporter(progress, curves, steps, epochs, offset, total_epochs)
-    head_numpy.fit(
-        head,
-        x,
-        y,
-        sample_weight=sample_weights(labels, n_classes),  # each class counts the same
-        batch_size=settings.batch_size,
-        epochs=epochs,
-        learning_rate=settings.learning_rate,
-        label_smoothing=head_module.LABEL_SMOOTHING,
-        callbacks=_callbacks(settings, reporter, stop, val is not None, patience),
-        validation=val,
-        adam=adam,
-        seed=settings.seed,
     )
 
 
@@ -360,12 +342,7 @@ def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: b
     else:
         epochs = settings.epochs
     total = epochs + settings.epochs if warmup else epochs
-    fit = (
-        functools.partial(_fit_in_numpy, adam=adam)
-        if in_numpy
-        else functools.partial(_fit, val_in_memory=True)
-    )
-    fit(
+    _fit(
         head,
         x,
         y,
@@ -380,6 +357,9 @@ def _fit_head(settings, data: _Data, cache, curves, stop, progress, *, warmup: b
         offset=0,
         total_epochs=total,
         patience=min(settings.patience, head_module.WARM_PATIENCE) if warm else settings.patience,
+        val_in_memory=True,
+        in_numpy=in_numpy,
+        adam=adam,
     )
     if not warmup and not stop.stopped:
         head_module.remember_fit(head, train_labels)
